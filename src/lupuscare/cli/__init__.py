@@ -1,0 +1,30 @@
+"""The ``lupuscare`` command (contracts.md section 1).
+
+Each sub-command lives in a module of this package named for what it does; the module exposes
+``register(app)``. Sub-commands that produce data print JSON with ``--json`` and exit non-zero with
+a one-line message on stderr on bad input.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+import typer
+
+app = typer.Typer(
+    name="lupuscare",
+    help="Care, measurement and evidence for systemic lupus erythematosus.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# One module per sub-command group; each defines register(app).
+_COMMAND_MODULES = ("score", "meta", "evidence", "demo", "server")
+
+for _name in _COMMAND_MODULES:
+    import_module(f"lupuscare.cli.{_name}").register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,3 @@
+from lupuscare.cli import main
+
+main()

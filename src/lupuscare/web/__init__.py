@@ -1,0 +1,1 @@
+"""The Django shell: settings, URLs and one app per bounded context."""

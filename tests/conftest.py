@@ -1,0 +1,23 @@
+"""Shared test configuration.
+
+Tests that touch the database are marked ``database`` automatically, so ``make test`` can run
+exactly those a second time on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+_DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server", "django_db_blocker",
+                "client", "admin_client", "django_user_model"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "database: touches the database (run on SQLite and PostgreSQL)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("django_db") or fixtures & _DB_FIXTURES:
+            item.add_marker(pytest.mark.database)
