@@ -1,4 +1,8 @@
-"""Django settings, configured by environment variables (see README, "Configuration")."""
+"""Django settings, configured by environment variables (docs/configuration.md).
+
+Safe defaults for the local demo (SQLite in ``var/``, the demo secret, DEBUG off); production mode
+(``LUPUSCARE_PRODUCTION=1``) refuses the demo secret and turns on secure cookies and HSTS.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("LUPUSCARE_DATA_DIR", Path.cwd() / "var"))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEMO_SECRET_KEY = "lupuscare-demo-secret-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("LUPUSCARE_SECRET_KEY", DEMO_SECRET_KEY)
@@ -19,6 +25,8 @@ if PRODUCTION and SECRET_KEY == DEMO_SECRET_KEY:
     raise ImproperlyConfigured(
         "LUPUSCARE_SECRET_KEY must be set to a secret of your own when LUPUSCARE_PRODUCTION=1"
     )
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("LUPUSCARE_DEBUG=1 is not allowed when LUPUSCARE_PRODUCTION=1")
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("LUPUSCARE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -32,7 +40,19 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
+    "django_htmx",
+    "simple_history",
+    "lupuscare.web.accounts",
+    "lupuscare.web.records",
+    "lupuscare.web.diary",
+    "lupuscare.web.clinic",
+    "lupuscare.web.celltherapy",
+    "lupuscare.web.evidence",
 ]
+if (BASE_DIR / "demo" / "apps.py").exists():  # the demo cohort's app, when its engineer adds one
+    INSTALLED_APPS.append("lupuscare.web.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -43,6 +63,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # last, as django-axes asks: it turns a locked-out login into its lockout response
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lupuscare.web.urls"
@@ -63,20 +88,114 @@ TEMPLATES = [
     }
 ]
 
+# --- database --------------------------------------------------------------------------------
 _default_db = f"sqlite:///{DATA_DIR / 'lupuscare.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("LUPUSCARE_DATABASE_URL", _default_db), conn_max_age=60
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers and one writer work at once; set on every new connection (Django 5.1+).
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+    )
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else 60
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# --- authentication ----------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: counts failures and refuses locked-out logins
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# django-axes: lock a username+address pair after 5 failures for 30 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("LUPUSCARE_AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# --- cookies, transport, headers -------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 8  # a working day
+CSRF_COOKIE_HTTPONLY = True  # templates read the token from the form / the page, never the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = os.environ.get("LUPUSCARE_SSL_REDIRECT", "1") == "1"
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("LUPUSCARE_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# django-csp 4: our own origin only, no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- i18n, time --------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- static files ------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "lupuscare.web.staticfinders.PlotlyFinder",  # plotly.min.js from the installed plotly package
+]
 WHITENOISE_USE_FINDERS = True  # serve assets straight from installed packages, no collectstatic
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- API -------------------------------------------------------------------------------------
+NINJA_PAGINATION_PER_PAGE = 50
+PAGE_SIZE = 25  # the clinician's patient list
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LUPUSCARE_LOG_LEVEL", "WARNING")},
+}

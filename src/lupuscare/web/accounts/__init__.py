@@ -1,0 +1,1 @@
+"""Accounts: the custom user with its role, login and the permission layer."""

@@ -1,0 +1,1 @@
+"""Cell-therapy programmes (filled by a later issue)."""

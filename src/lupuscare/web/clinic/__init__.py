@@ -1,0 +1,1 @@
+"""Clinic: scoring, alerts and dashboards (filled by a later issue)."""

@@ -1,0 +1,1 @@
+"""Evidence synthesis pages (filled by a later issue)."""

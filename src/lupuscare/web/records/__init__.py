@@ -1,0 +1,1 @@
+"""Records: patients, care teams, visits, labs, medications, diary, damage and the audit log."""

@@ -1,0 +1,291 @@
+"""Visits, lab results, medication courses and organ damage, each with its history.
+
+``Assessment.to_document()`` is the seam between the database and the pure core: the one place a
+visit becomes the contracts.md §2 assessment document that every instrument scores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from ..validators import validate_findings, validate_finite, validate_name
+from .patients import Patient
+
+# SLEDAI-2K descriptors count when present at the visit or in the preceding 10 days (Gladman DD,
+# Ibañez D, Urowitz MB. J Rheumatol 2002;29:288-91); a 30-day window was validated by Touma Z et al.
+# (J Rheumatol 2010;37:1886-92) and 28 days is used in trials. Source: clinical-instruments.md §1
+# [spec: verified there against the abstracts]. The window is stored with every visit.
+WINDOW_DAYS_CHOICES = [(10, "10 days"), (28, "28 days"), (30, "30 days")]
+DEFAULT_WINDOW_DAYS = 10
+
+PGA_MAX = 3.0  # SELENA-SLEDAI Physician Global Assessment, 0-3 VAS (clinical-instruments.md §3)
+JOINTS_28 = 28  # the 28-joint count
+BILAG_DOMAINS = 9  # BILAG-2004 has nine organ domains, so at most nine new A or B scores
+
+
+class Assessment(models.Model):
+    """A visit: what the clinician attested, inside the window before ``date``."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="assessments")
+    date = models.DateField()
+    window_days = models.PositiveSmallIntegerField(
+        choices=WINDOW_DAYS_CHOICES, default=DEFAULT_WINDOW_DAYS
+    )
+    findings = models.JSONField(default=list, blank=True, validators=[validate_findings])
+    not_attributable = models.JSONField(default=list, blank=True, validators=[validate_findings])
+    swollen_28 = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(JOINTS_28)]
+    )
+    tender_28 = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(JOINTS_28)]
+    )
+    pga = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[validate_finite, MinValueValidator(0.0), MaxValueValidator(PGA_MAX)],
+        help_text="Physician Global Assessment, 0-3.",
+    )
+    bilag_new_a = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(BILAG_DOMAINS)]
+    )
+    bilag_new_b = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(BILAG_DOMAINS)]
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        null=True,
+        blank=True,
+    )
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["patient", "date"])]
+
+    def __str__(self) -> str:
+        return f"Assessment {self.patient_id} {self.date}"
+
+    def clean(self) -> None:
+        both = set(self.findings or []) & set(self.not_attributable or [])
+        if both and isinstance(self.findings, list) and isinstance(self.not_attributable, list):
+            raise ValidationError(
+                {"not_attributable": f"also listed as findings: {', '.join(sorted(both))}"}
+            )
+
+    @property
+    def window_start(self) -> dt.date:
+        return self.date - dt.timedelta(days=self.window_days)
+
+    def previous(self) -> Assessment | None:
+        """The patient's visit just before this one (earlier date, or same date and created first)."""
+        return (
+            Assessment.objects.filter(patient_id=self.patient_id)
+            .filter(models.Q(date__lt=self.date) | models.Q(date=self.date, id__lt=self.id))
+            .order_by("-date", "-id")
+            .first()
+        )
+
+    def to_document(self, *, with_previous: bool = True) -> dict[str, Any]:
+        """The contracts.md §2 assessment document of this visit (a plain, JSON-ready dict).
+
+        Labs: every result collected from ``date - window_days`` to ``date`` inclusive, oldest
+        first (an abnormal value anywhere in the window counts). Medications: the courses active on
+        ``date`` (started on or before it, not stopped before it). ``previous``: the previous
+        visit's document, without its own ``previous``.
+        """
+        patient = self.patient
+        doc: dict[str, Any] = {
+            "date": self.date.isoformat(),
+            "patient": {
+                "birth_date": patient.birth_date.isoformat(),
+                "sex": patient.sex,
+            },
+            "window_days": self.window_days,
+            "findings": list(self.findings or []),
+            "not_attributable": list(self.not_attributable or []),
+        }
+        if patient.weight_kg is not None:
+            doc["patient"]["weight_kg"] = patient.weight_kg
+        joints = {
+            k: v for k, v in (("swollen_28", self.swollen_28), ("tender_28", self.tender_28))
+            if v is not None
+        }
+        if joints:
+            doc["joints"] = joints
+        if self.pga is not None:
+            doc["pga"] = self.pga
+        doc["labs"] = [lab.to_document() for lab in self._labs_in_window()]
+        doc["medications"] = [m.to_document() for m in self._medications_on_date()]
+        if self.bilag_new_a is not None or self.bilag_new_b is not None:
+            doc["bilag"] = {
+                k: v for k, v in (("new_a", self.bilag_new_a), ("new_b", self.bilag_new_b))
+                if v is not None
+            }
+        if with_previous:
+            previous = self.previous()
+            if previous is not None:
+                doc["previous"] = previous.to_document(with_previous=False)
+        return doc
+
+    def _labs_in_window(self) -> models.QuerySet[LabResult]:
+        # Calendar days in the clinic's time zone (settings.TIME_ZONE).
+        tz = timezone.get_default_timezone()
+        start = dt.datetime.combine(self.window_start, dt.time.min, tzinfo=tz)
+        end = dt.datetime.combine(self.date + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        return LabResult.objects.filter(
+            patient_id=self.patient_id, collected_at__gte=start, collected_at__lt=end
+        ).order_by("collected_at", "id")
+
+    def _medications_on_date(self) -> models.QuerySet[MedicationCourse]:
+        return (
+            MedicationCourse.objects.filter(patient_id=self.patient_id, start__lte=self.date)
+            .filter(models.Q(stop__isnull=True) | models.Q(stop__gte=self.date))
+            .order_by("start", "id")
+        )
+
+
+class LabResult(models.Model):
+    """One laboratory value in its reporting unit (UCUM) with the laboratory's reference limits."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lab_results")
+    test = models.CharField(
+        max_length=64, validators=[validate_name], help_text="contracts.md §2.2 name, e.g. c3."
+    )
+    loinc = models.CharField(
+        "LOINC code",
+        max_length=16,
+        blank=True,
+        validators=[RegexValidator(r"^\d{1,7}-\d$", "a LOINC code looks like 4485-3")],
+    )
+    value = models.FloatField(validators=[validate_finite])
+    unit = models.CharField(max_length=32, help_text="UCUM, e.g. g/L, mg/g, 10*9/L.")
+    low = models.FloatField(null=True, blank=True, validators=[validate_finite])
+    high = models.FloatField(null=True, blank=True, validators=[validate_finite])
+    collected_at = models.DateTimeField()
+    source = models.CharField(max_length=64, default="manual", help_text="manual, import, demo...")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-collected_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "collected_at"]),
+            models.Index(fields=["patient", "test", "collected_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.test} {self.value:g} {self.unit}"
+
+    def clean(self) -> None:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValidationError({"high": "must not be below low"})
+
+    def to_document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"test": self.test, "value": self.value, "unit": self.unit}
+        if self.low is not None:
+            doc["low"] = self.low
+        if self.high is not None:
+            doc["high"] = self.high
+        return doc
+
+
+class Schedule(models.TextChoices):
+    DAILY = "daily", "Daily"
+    ALTERNATE_DAY = "alternate_day", "Every other day"
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    ONCE = "once", "Once"
+    OTHER = "other", "Other"
+
+
+class Route(models.TextChoices):
+    ORAL = "oral", "Oral"
+    IV = "iv", "Intravenous"
+    SC = "sc", "Subcutaneous"
+    IM = "im", "Intramuscular"
+    TOPICAL = "topical", "Topical"
+    OTHER = "other", "Other"
+
+
+class MedicationCourse(models.Model):
+    """A drug taken from ``start`` to ``stop`` (open-ended while ``stop`` is empty).
+
+    ``daily_dose_mg`` is the scheduled mean daily dose (alternate-day and weekly schedules
+    averaged, contracts.md §2.3); IV pulses are marked ``pulse`` and not folded into it.
+    """
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    drug = models.CharField(max_length=64, validators=[validate_name])
+    daily_dose_mg = models.FloatField(
+        null=True, blank=True, validators=[validate_finite, MinValueValidator(0.0)]
+    )
+    schedule = models.CharField(max_length=16, choices=Schedule.choices, default=Schedule.DAILY)
+    route = models.CharField(max_length=16, choices=Route.choices, default=Route.ORAL)
+    pulse = models.BooleanField(default=False)
+    start = models.DateField()
+    stop = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    tolerated = models.BooleanField(null=True, blank=True)
+    investigational = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start", "-id"]
+        indexes = [models.Index(fields=["patient", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.drug} from {self.start}"
+
+    def clean(self) -> None:
+        if self.stop is not None and self.start is not None and self.stop < self.start:
+            raise ValidationError({"stop": "cannot be before start"})
+
+    def to_document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"drug": self.drug}
+        if self.daily_dose_mg is not None:
+            doc["daily_dose_mg"] = self.daily_dose_mg
+        doc["route"] = self.route
+        doc["pulse"] = self.pulse
+        if self.tolerated is not None:
+            doc["tolerated"] = self.tolerated
+        doc["investigational"] = self.investigational
+        doc["start"] = self.start.isoformat()
+        return doc
+
+
+class DamageItem(models.Model):
+    """One SLICC/ACR Damage Index item (snake_case item name) with its onset."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="damage_items")
+    item = models.CharField(max_length=64, validators=[validate_name])
+    onset = models.DateField()
+    count = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["onset", "id"]
+        indexes = [models.Index(fields=["patient", "onset"])]
+
+    def __str__(self) -> str:
+        return f"{self.item} since {self.onset}"
+
+    def to_document(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"item": self.item, "onset": self.onset.isoformat()}
+        if self.count != 1:
+            doc["count"] = self.count
+        return doc

@@ -1,0 +1,107 @@
+"""Field validators for clinical records: each raises ``ValidationError`` naming what is wrong.
+
+The vocabularies are not repeated here: findings come from ``lupuscare.clinical.vocabulary`` (when
+that module is installed), diary items from ``lupuscare.clinical.diary``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from importlib import import_module
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
+
+from lupuscare.clinical.diary import SYMPTOM_SCALE, SYMPTOMS, TRIGGERS, WARNING_SIGNS
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def known_findings() -> frozenset[str] | None:
+    """The contracts §2.1 finding names, or None while ``lupuscare.clinical.vocabulary`` is absent."""
+    try:
+        vocabulary = import_module("lupuscare.clinical.vocabulary")
+    except ModuleNotFoundError:
+        return None
+    names = getattr(vocabulary, "FINDINGS", None)
+    return frozenset(names) if names is not None else None
+
+
+def validate_name(value: str) -> None:
+    """A lower-case snake_case identifier (lab test, drug, SDI item)."""
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise ValidationError(f"{value!r} is not a lower-case snake_case name", code="invalid")
+
+
+def validate_findings(value: Any) -> None:
+    """A list of distinct finding names from the shared vocabulary."""
+    if not isinstance(value, list):
+        raise ValidationError("must be a list of finding names", code="invalid")
+    known = known_findings()
+    bad = []
+    for item in value:
+        if not isinstance(item, str) or not _NAME.match(item) or (known is not None and item not in known):
+            bad.append(item)
+    if bad:
+        raise ValidationError(f"unknown findings: {', '.join(map(repr, bad))}", code="unknown")
+    if len(set(value)) != len(value):
+        raise ValidationError("findings must not repeat", code="duplicate")
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name such as ``Europe/Berlin``."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+        raise ValidationError(f"{value!r} is not an IANA time zone", code="invalid") from exc
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def validate_symptoms(value: Any) -> None:
+    """``{symptom: rating}`` with symptoms from the diary vocabulary and integer ratings 0-10."""
+    if not isinstance(value, dict):
+        raise ValidationError("must be an object of symptom -> rating", code="invalid")
+    low, high = SYMPTOM_SCALE
+    for name, rating in value.items():
+        if name not in SYMPTOMS:
+            raise ValidationError(f"unknown symptom {name!r}", code="unknown")
+        if not isinstance(rating, int) or isinstance(rating, bool) or not low <= rating <= high:
+            raise ValidationError(
+                f"{name}: rating must be a whole number from {low} to {high}", code="range"
+            )
+
+
+def validate_warning_signs(value: Any) -> None:
+    """A list of the warning signs present that day, from the diary vocabulary."""
+    if not isinstance(value, list):
+        raise ValidationError("must be a list of warning-sign names", code="invalid")
+    bad = [v for v in value if v not in WARNING_SIGNS]
+    if bad:
+        raise ValidationError(f"unknown warning signs: {', '.join(map(repr, bad))}", code="unknown")
+
+
+def validate_triggers(value: Any) -> None:
+    """``{trigger: value}`` within each trigger's bounds; yes/no triggers take true/false."""
+    if not isinstance(value, dict):
+        raise ValidationError("must be an object of trigger -> value", code="invalid")
+    for name, v in value.items():
+        trigger = TRIGGERS.get(name)
+        if trigger is None:
+            raise ValidationError(f"unknown trigger {name!r}", code="unknown")
+        if trigger.kind == "boolean":
+            if not isinstance(v, bool):
+                raise ValidationError(f"{name}: must be true or false", code="invalid")
+        elif not _finite_number(v) or not trigger.low <= v <= trigger.high:
+            raise ValidationError(
+                f"{name}: must be a number from {trigger.low:g} to {trigger.high:g}", code="range"
+            )
+
+
+def validate_finite(value: float) -> None:
+    if not _finite_number(value):
+        raise ValidationError("must be a finite number", code="invalid")
