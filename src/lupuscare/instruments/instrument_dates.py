@@ -1,0 +1,50 @@
+"""Dates for the damage and renal instruments: parsing with field names, calendar months.
+
+The SDI six-month rule and the renal-response time points are stated in calendar months, so
+"six months after 31 August" must be a definite day (28 or 29 February), not 182.5 days.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+
+from lupuscare.errors import InputError, MissingInputError
+
+
+def parse_date(value: object, field: str, *, required: bool = True) -> date | None:
+    """An ISO date (``YYYY-MM-DD``) or a ``date``; ``InputError`` naming ``field`` otherwise."""
+    if value is None:
+        if required:
+            raise MissingInputError(field, "a date (YYYY-MM-DD) is required")
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise InputError(field, f"not a date (expected YYYY-MM-DD): {value!r}")
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` plus whole calendar months, clamped to the month's last day (31 Aug + 6 = 28/29 Feb)."""
+    index = d.year * 12 + (d.month - 1) + months
+    year, month0 = divmod(index, 12)
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(d.day, last))
+
+
+def months_between(start: date, end: date) -> float:
+    """Elapsed calendar months from ``start`` to ``end`` (whole months plus a fraction of the next)."""
+    if end < start:
+        return -months_between(end, start)
+    whole = (end.year - start.year) * 12 + (end.month - start.month)
+    if add_months(start, whole) > end:
+        whole -= 1
+    anchor = add_months(start, whole)
+    following = add_months(start, whole + 1)
+    return whole + (end - anchor).days / (following - anchor).days
