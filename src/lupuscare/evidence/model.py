@@ -1,0 +1,453 @@
+"""The random-/mixed-effects meta-analysis model (``rma``) and its result object.
+
+Weighted least squares with weights 1/(vᵢ + τ̂²), τ̂² from :mod:`.estimators`. Conventions are
+metafor's (``rma.uni``): Wald z tests by default; ``test="knha"`` multiplies the covariance by
+the Knapp–Hartung factor s² = Σwᵢ(yᵢ − xᵢb)²/(k − p) without truncation and uses t(k − p);
+prediction intervals use the same critical value as the CI; Q is always the equal-effects
+residual Q with weights 1/vᵢ; I² and H² use the "typical" within-study variance
+s² = (k − p)/tr(P) (Higgins & Thompson 2002), except for the equal-effects model where
+I² = (Q − df)/Q and H² = Q/df.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from lupuscare.errors import InputError
+from lupuscare.evidence.effect_sizes import EffectSizes
+from lupuscare.evidence.estimators import (
+    Tau2Estimate,
+    estimate_tau2,
+    normalise_method,
+    projection,
+)
+
+TESTS = ("z", "knha")
+FEW_STUDIES = 5  # below this, a z-test for a random-effects model is flagged (metafor issue #36)
+
+
+@dataclass(frozen=True)
+class Coefficient:
+    name: str
+    estimate: float
+    se: float
+    stat: float
+    pval: float
+    ci_lb: float
+    ci_ub: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "estimate": self.estimate,
+            "se": self.se,
+            "stat": self.stat,
+            "pval": self.pval,
+            "ci_lb": self.ci_lb,
+            "ci_ub": self.ci_ub,
+        }
+
+
+@dataclass(frozen=True)
+class FitStats:
+    logLik: float
+    deviance: float
+    AIC: float
+    BIC: float
+    AICc: float
+
+
+@dataclass(frozen=True, eq=False)
+class RMAResult:
+    """One fitted meta-analysis. ``estimate``/``se``/``ci_*``/``pval`` describe the first
+    coefficient (the pooled effect, or the intercept of a meta-regression)."""
+
+    k: int
+    estimate: float
+    se: float
+    stat: float
+    pval: float
+    ci_lb: float
+    ci_ub: float
+    tau2: float
+    tau2_se: float | None
+    I2: float
+    H2: float
+    Q: float
+    Q_df: int
+    Q_pval: float
+    pi_lb: float | None
+    pi_ub: float | None
+    method: str
+    measure: str
+    test: str
+    level: float
+    df: int | None
+    coefficients: tuple[Coefficient, ...]
+    QM: float | None
+    QM_df: tuple[int, int | None] | None
+    QM_pval: float | None
+    R2: float | None
+    yi: np.ndarray
+    vi: np.ndarray
+    X: np.ndarray
+    beta: np.ndarray
+    vb: np.ndarray
+    vt: float
+    labels: tuple[str, ...] | None
+    fitstats: FitStats | None
+    iterations: int = 0
+    notes: tuple[str, ...] = ()
+    ni: np.ndarray | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def tau(self) -> float:
+        return float(np.sqrt(self.tau2))
+
+    @property
+    def p(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def has_mods(self) -> bool:
+        return self.p > 1
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Percentage weight of each study in the fit (metafor ``weights()``)."""
+        w = 1 / (self.vi + self.tau2)
+        return 100 * w / w.sum()
+
+    @property
+    def zval(self) -> float:
+        return self.stat
+
+    def study_labels(self) -> tuple[str, ...]:
+        return self.labels or tuple(str(i + 1) for i in range(self.k))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of contracts.md §4 (plus extensions)."""
+        out: dict[str, Any] = {
+            "k": self.k,
+            "estimate": self.estimate,
+            "se": self.se,
+            "ci_lb": self.ci_lb,
+            "ci_ub": self.ci_ub,
+            "pval": self.pval,
+            "stat": self.stat,
+            "df": self.df,
+            "tau2": self.tau2,
+            "tau2_se": self.tau2_se,
+            "tau": self.tau,
+            "I2": self.I2,
+            "H2": self.H2,
+            "Q": self.Q,
+            "Q_df": self.Q_df,
+            "Q_pval": self.Q_pval,
+            "pi_lb": self.pi_lb,
+            "pi_ub": self.pi_ub,
+            "method": self.method,
+            "measure": self.measure,
+            "test": self.test,
+            "level": self.level,
+            "weights": [float(x) for x in self.weights],
+            "studies": list(self.study_labels()),
+            "yi": [float(x) for x in self.yi],
+            "vi": [float(x) for x in self.vi],
+            "notes": list(self.notes),
+        }
+        if self.has_mods:
+            out["coefficients"] = [c.to_dict() for c in self.coefficients]
+            out["QM"] = self.QM
+            out["QM_df"] = list(self.QM_df) if self.QM_df else None
+            out["QM_pval"] = self.QM_pval
+            out["R2"] = self.R2
+        if self.fitstats is not None:
+            out["fitstats"] = dict(self.fitstats.__dict__)
+        out.update({k: v for k, v in self.extra.items() if k not in out})
+        return _jsonable(out)
+
+    def summary(self) -> str:
+        from lupuscare.evidence.report import summary_text
+
+        return summary_text(self)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return f if np.isfinite(f) else None
+    return value
+
+
+def design_matrix(mods: Any, k: int, intercept: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Build X from moderators: None, a 1-D/2-D array, or a mapping name -> values."""
+    names: list[str] = []
+    cols: list[np.ndarray] = []
+    if intercept:
+        names.append("intrcpt")
+        cols.append(np.ones(k))
+    if mods is not None:
+        if isinstance(mods, Mapping):
+            items = list(mods.items())
+        else:
+            arr = np.asarray(mods, dtype=float)
+            if arr.ndim == 1:
+                arr = arr[:, None]
+            if arr.ndim != 2:
+                raise InputError("mods", "must be a vector, a matrix or a mapping of columns")
+            items = [(f"mod{j + 1}", arr[:, j]) for j in range(arr.shape[1])]
+        for name, values in items:
+            try:
+                col = np.asarray(values, dtype=float).reshape(-1)
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"mods.{name}", "moderator must be numeric") from exc
+            if col.size != k:
+                raise InputError(f"mods.{name}", f"has {col.size} values, expected {k}")
+            if not np.all(np.isfinite(col)):
+                raise InputError(f"mods.{name}", "missing or non-finite moderator value")
+            names.append(str(name))
+            cols.append(col)
+    if not cols:
+        raise InputError("mods", "the model has no coefficients")
+    X = np.column_stack(cols)
+    if np.linalg.matrix_rank(X) < X.shape[1]:
+        raise InputError("mods", "design matrix is not of full rank (redundant moderators)")
+    return X, tuple(names)
+
+
+def _as_arrays(yi: Any, vi: Any) -> tuple[np.ndarray, np.ndarray, str, tuple | None, Any]:
+    if isinstance(yi, EffectSizes):
+        es = yi
+        return es.yi, es.vi, es.measure, es.labels, es.ni
+    y = np.asarray(yi, dtype=float).reshape(-1)
+    if vi is None:
+        raise InputError("vi", "sampling variances are required")
+    v = np.asarray(vi, dtype=float).reshape(-1)
+    return y, v, "GEN", None, None
+
+
+def rma(
+    yi: Any,
+    vi: Any = None,
+    *,
+    method: str = "REML",
+    test: str = "z",
+    mods: Any = None,
+    level: float = 95.0,
+    labels: Sequence[str] | None = None,
+    measure: str | None = None,
+    intercept: bool = True,
+    ni: Any = None,
+    _allow_k1: bool = False,
+) -> RMAResult:
+    """Fit an equal-, random- or mixed-effects model (metafor ``rma.uni``).
+
+    ``yi`` may be an :class:`EffectSizes` (then ``vi`` is taken from it) or an array of effects.
+    ``method``: EE, DL, REML (default), ML, PM, EB, HE, SJ, HS. ``test``: "z" or "knha".
+    """
+    y, v, es_measure, es_labels, es_ni = _as_arrays(yi, vi)
+    measure = (measure or es_measure).upper()
+    labels = tuple(str(x) for x in labels) if labels is not None else es_labels
+    ni_arr = np.asarray(ni, dtype=float) if ni is not None else es_ni
+    method = normalise_method(method)
+    test = str(test).lower()
+    if test == "hksj":
+        test = "knha"
+    if test not in TESTS:
+        raise InputError("test", f"unknown test {test!r}; one of z, knha")
+    if not (0 < level < 100):
+        raise InputError("level", "confidence level must lie between 0 and 100 (percent)")
+    k = y.size
+    if v.size != k:
+        raise InputError("vi", f"has {v.size} values, expected {k} (one per yi)")
+    if k == 0:
+        raise InputError("yi", "no studies given")
+    for name, arr in (("yi", y), ("vi", v)):
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            raise InputError(f"{name}[{int(np.argmax(bad))}]", "missing or non-finite value")
+    bad = v < 0
+    if bad.any():
+        raise InputError(f"vi[{int(np.argmax(bad))}]", "sampling variance must not be negative")
+    if labels is not None and len(labels) != k:
+        raise InputError("labels", f"has {len(labels)} labels, expected {k}")
+    X, names = design_matrix(mods, k, intercept)
+    p = X.shape[1]
+    if method != "EE" and k < 2 and not _allow_k1:
+        raise InputError("yi", f"a random-effects model ({method}) needs at least 2 studies")
+    if k < p or (method != "EE" and k <= p and not (_allow_k1 and k == 1)):
+        raise InputError("yi", f"{k} studies are too few for {p} coefficients")
+    est = Tau2Estimate(0.0, None) if k == 1 or method == "EE" else estimate_tau2(method, y, v, X)
+    return _fit(y, v, X, names, est, method, test, level, measure, labels, ni_arr, mods)
+
+
+def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels, ni, mods):
+    k, p = X.shape
+    tau2 = est.tau2
+    if np.any(v + tau2 <= 0):
+        raise InputError("vi", "a sampling variance of 0 with tau2 = 0 gives an infinite weight")
+    w = 1 / (v + tau2)
+    WX = X * w[:, None]
+    XtWX = X.T @ WX
+    vb = np.linalg.inv(XtWX)
+    beta = vb @ (WX.T @ y)
+    resid = y - X @ beta
+    rss_f = float(np.sum(w * resid * resid))
+    df: int | None = None
+    if test == "knha":
+        s2w = 0.0 if rss_f <= np.finfo(float).eps else rss_f / (k - p) if k > p else np.nan
+        vb = s2w * vb
+        df = k - p
+    se = np.sqrt(np.diag(vb))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = beta / se
+    alpha = 1 - level / 100
+    if test == "knha":
+        if df is None or df <= 0:
+            raise InputError("test", "Knapp-Hartung needs more studies than coefficients")
+        pval = 2 * stats.t.sf(np.abs(stat), df)
+        crit = float(stats.t.isf(alpha / 2, df))
+    else:
+        pval = 2 * stats.norm.sf(np.abs(stat))
+        crit = float(stats.norm.isf(alpha / 2))
+    ci_lb = beta - crit * se
+    ci_ub = beta + crit * se
+    coefs = tuple(
+        Coefficient(names[j], float(beta[j]), float(se[j]), float(stat[j]), float(pval[j]),
+                    float(ci_lb[j]), float(ci_ub[j]))
+        for j in range(p)
+    )  # fmt: skip
+    # Heterogeneity: equal-effects residual Q, I², H² (metafor's definitions).
+    if np.all(v > 0) and k > p:
+        P = projection(1 / v, X)
+        yc = y - y.mean()
+        Q = max(0.0, float(yc @ P @ yc))
+        Q_pval = float(stats.chi2.sf(Q, k - p))
+        vt = (k - p) / float(np.trace(P))
+        if method == "EE":
+            I2 = max(0.0, 100 * (Q - (k - p)) / Q) if Q > 0 else 0.0
+            H2 = Q / (k - p)
+        else:
+            I2 = 100 * tau2 / (vt + tau2)
+            H2 = tau2 / vt + 1
+    elif k <= p:
+        Q, Q_pval, I2, H2, vt = 0.0, 1.0, 0.0, 1.0, 0.0
+    else:
+        raise InputError("vi", "Q, I2 and H2 need every sampling variance > 0")
+    # Omnibus test of moderators (all coefficients but the intercept).
+    QM = QM_pval = None
+    QM_df = None
+    R2 = None
+    btt = [j for j in range(p) if names[j] != "intrcpt"] if p > 1 else []
+    if btt:
+        b = beta[btt]
+        QM = float(b @ np.linalg.solve(vb[np.ix_(btt, btt)], b))
+        m = len(btt)
+        if test == "knha":
+            QM = QM / m
+            QM_df = (m, k - p)
+            QM_pval = float(stats.f.sf(QM, m, k - p))
+        else:
+            QM_df = (m, None)
+            QM_pval = float(stats.chi2.sf(QM, m))
+        if method != "EE" and "intrcpt" in names:
+            R2 = _pseudo_r2(y, v, method, tau2)
+    # Prediction interval for the pooled effect (intercept-only models).
+    pi_lb = pi_ub = None
+    if p == 1:
+        pi_se = np.sqrt(se[0] ** 2 + tau2)
+        pi_lb = float(beta[0] - crit * pi_se)
+        pi_ub = float(beta[0] + crit * pi_se)
+    fitstats = _fitstats(y, v, X, tau2, w, rss_f, method)
+    notes = []
+    if method != "EE" and test == "z" and k < FEW_STUDIES:
+        notes.append(f"only {k} studies: z-based intervals are too narrow; consider test='knha'")
+    return RMAResult(
+        k=k, estimate=float(beta[0]), se=float(se[0]), stat=float(stat[0]),
+        pval=float(pval[0]), ci_lb=float(ci_lb[0]), ci_ub=float(ci_ub[0]),
+        tau2=float(tau2), tau2_se=est.se, I2=float(I2), H2=float(H2), Q=float(Q), Q_df=k - p,
+        Q_pval=float(Q_pval), pi_lb=pi_lb, pi_ub=pi_ub, method=method, measure=measure,
+        test=test, level=float(level), df=df, coefficients=coefs, QM=QM, QM_df=QM_df,
+        QM_pval=QM_pval, R2=R2, yi=y, vi=v, X=X, beta=beta, vb=vb, vt=float(vt),
+        labels=labels, fitstats=fitstats, iterations=est.iterations, notes=tuple(notes),
+        ni=ni, extra={"mods": list(names[1:]) if p > 1 else []},
+    )  # fmt: skip
+
+
+def _pseudo_r2(y, v, method, tau2_me) -> float:
+    """metafor's R²: proportional reduction in τ² relative to the intercept-only model."""
+    X0 = np.ones((y.size, 1))
+    tau2_re = estimate_tau2(method, y, v, X0).tau2
+    if tau2_re == 0:
+        return 0.0
+    return max(0.0, 100 * (tau2_re - tau2_me) / tau2_re)
+
+
+def _fitstats(y, v, X, tau2, w, rss, method) -> FitStats:
+    k, p = X.shape
+    parms = p + (0 if method == "EE" else 1)
+    if method == "REML":
+        ll = (
+            -0.5 * (k - p) * np.log(2 * np.pi)
+            + 0.5 * np.linalg.slogdet(X.T @ X)[1]
+            - 0.5 * np.sum(np.log(v + tau2))
+            - 0.5 * np.linalg.slogdet(X.T @ (X * w[:, None]))[1]
+            - 0.5 * rss
+        )
+        dev = -2 * ll
+        n_eff = k - p
+    else:
+        ll = -0.5 * k * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + tau2)) - 0.5 * rss
+        if k > p and np.all(v > 0):
+            dev = -2 * (ll - np.sum(stats.norm.logpdf(y, y, np.sqrt(v))))
+        else:
+            dev = -2 * ll if k > p else 0.0
+        n_eff = k
+    aic = -2 * ll + 2 * parms
+    bic = -2 * ll + parms * np.log(n_eff) if n_eff > 0 else np.nan
+    m = max(n_eff, parms + 2)
+    aicc = -2 * ll + 2 * parms * m / (m - parms - 1)
+    return FitStats(float(ll), float(dev), float(aic), float(bic), float(aicc))
+
+
+def predict(res: RMAResult, newmods: Any = None, level: float | None = None) -> dict[str, Any]:
+    """Predicted effect with CI and prediction interval (metafor ``predict.rma``).
+
+    ``newmods``: moderator values (without the intercept) for a meta-regression; omitted for an
+    intercept-only model.
+    """
+    level = res.level if level is None else level
+    if res.has_mods:
+        if newmods is None:
+            raise InputError(
+                "newmods", "moderator values are needed to predict from a meta-regression"
+            )
+        x = np.concatenate([[1.0], np.asarray(newmods, dtype=float).reshape(-1)])
+        if x.size != res.p:
+            raise InputError("newmods", f"expected {res.p - 1} moderator values")
+    else:
+        x = np.ones(1)
+    pred = float(x @ res.beta)
+    se = float(np.sqrt(x @ res.vb @ x))
+    alpha = 1 - level / 100
+    crit = float(
+        stats.t.isf(alpha / 2, res.df) if res.test == "knha" else stats.norm.isf(alpha / 2)
+    )
+    pi_se = np.sqrt(se**2 + res.tau2)
+    return {
+        "pred": pred, "se": se, "ci_lb": pred - crit * se, "ci_ub": pred + crit * se,
+        "pi_lb": float(pred - crit * pi_se), "pi_ub": float(pred + crit * pi_se),
+    }  # fmt: skip
