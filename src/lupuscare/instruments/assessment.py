@@ -1,0 +1,217 @@
+"""The assessment document (contracts.md section 2) parsed into typed, checked data.
+
+Every instrument starts from ``Assessment.from_document(doc)``. Bad input raises
+``InputError`` whose ``field`` is the path to the bad value (``labs[2].unit``, ``findings[0]``,
+``pga``, ``previous.joints.swollen_28``), so the command line, the API and the forms can say
+exactly what to fix. Unknown findings, lab tests, units and drugs are rejected, and so are
+impossible values (negative counts, PGA outside 0-3 or with more than one decimal, joint counts
+above 28). Unknown top-level fields are ignored, since other instruments (SDI, classification
+criteria, renal response) read their own fields from the same document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from lupuscare.clinical import glucocorticoids
+from lupuscare.clinical import labs as lab_rules
+from lupuscare.clinical.units import known_units, to_canonical
+from lupuscare.clinical.vocabulary import CRITERIA_NAMES, DRUGS, FINDINGS, LAB_TESTS
+from lupuscare.errors import InputError, MissingInputError
+from lupuscare.instruments.pga import check_pga
+
+BILAG_DOMAINS: tuple[str, ...] = (
+    "constitutional", "mucocutaneous", "neuropsychiatric", "musculoskeletal",
+    "cardiorespiratory", "gastrointestinal", "ophthalmic", "renal", "haematological",
+)  # BILAG-2004's nine organ domains (Isenberg 2005) [known]
+BilagGrade = Literal["A", "B", "C", "D", "E"]
+WINDOW_DAYS = (10, 28, 30)  # SLEDAI-2K windows in use (clinical-instruments.md 1.1)
+
+
+def _finding(name: str) -> str:
+    if name not in FINDINGS:
+        raise ValueError(f"unknown finding {name!r}")
+    return name
+
+
+def _excluded(name: str) -> str:
+    if name not in FINDINGS and name not in CRITERIA_NAMES:
+        raise ValueError(f"unknown finding or criterion {name!r}")
+    return name
+
+
+def _bilag_domain(name: str) -> str:
+    if name not in BILAG_DOMAINS:
+        raise ValueError(f"unknown BILAG-2004 domain {name!r}; known: {', '.join(BILAG_DOMAINS)}")
+    return name
+
+
+FindingName = Annotated[str, AfterValidator(_finding)]
+ExcludedName = Annotated[str, AfterValidator(_excluded)]
+Number = Annotated[float, Field(allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Patient(_Model):
+    birth_date: dt.date | None = None
+    sex: Literal["female", "male", "other", "unknown"] | None = None
+    weight_kg: Annotated[float, Field(gt=0, le=500, allow_inf_nan=False)] | None = None
+
+
+class Joints(_Model):
+    swollen_28: Annotated[int, Field(ge=0, le=28)] | None = None
+    tender_28: Annotated[int, Field(ge=0, le=28)] | None = None
+
+
+class Lab(_Model):
+    test: str
+    value: NonNegative
+    unit: str
+    low: NonNegative | None = None
+    high: NonNegative | None = None
+    assay: str | None = None
+
+    @field_validator("test")
+    @classmethod
+    def _known_test(cls, v: str) -> str:
+        if v not in LAB_TESTS:
+            raise ValueError(f"unknown lab test {v!r}")
+        return v
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, v: str, info: Any) -> str:
+        test = info.data.get("test")
+        if test is not None and v not in known_units(test):
+            raise ValueError(f"unknown unit {v!r} for {test}; accepted: {', '.join(known_units(test))}")
+        return v
+
+    @property
+    def canonical(self) -> float:
+        """The value in ``CANONICAL_UNIT[test]`` (``InputError`` for assay-specific units)."""
+        return to_canonical(self.test, self.value, self.unit)
+
+
+class Medication(_Model):
+    drug: str
+    daily_dose_mg: NonNegative | None = None
+    route: str | None = None
+    pulse: bool = False
+    tolerated: bool | None = None
+    investigational: bool = False
+    start: dt.date | None = None
+
+    @field_validator("drug")
+    @classmethod
+    def _known_drug(cls, v: str) -> str:
+        if v not in DRUGS:
+            raise ValueError(f"unknown drug {v!r} (lower-case generic name expected)")
+        return v
+
+
+class Bilag(_Model):
+    new_a: Count = 0
+    new_b: Count = 0
+
+
+class Assessment(_Model):
+    date: dt.date | None = None
+    patient: Patient | None = None
+    window_days: Literal[10, 28, 30] | None = None
+    findings: list[FindingName] | None = None
+    not_attributable: list[ExcludedName] = []
+    joints: Joints | None = None
+    pga: Number | None = None
+    labs: list[Lab] | None = None
+    medications: list[Medication] | None = None
+    bilag: Bilag | None = None
+    bilag_grades: dict[Annotated[str, AfterValidator(_bilag_domain)], BilagGrade] | None = None
+    hospitalised_for_sle: bool | None = None
+    treatment_failure: bool | None = None
+    previous: Assessment | None = None
+
+    @field_validator("pga")
+    @classmethod
+    def _pga(cls, v: float | None) -> float | None:
+        if v is None:
+            return None
+        try:
+            return check_pga(v)
+        except InputError as e:
+            raise ValueError(e.message) from None
+
+    @classmethod
+    def from_document(cls, document: Any) -> Assessment:
+        """Parse and check a contracts section 2 document; ``InputError`` names the bad field."""
+        if isinstance(document, Assessment):
+            return document
+        if not isinstance(document, dict):
+            raise InputError("document", "expected a JSON object")
+        try:
+            return cls.model_validate(document)
+        except ValidationError as e:
+            err = e.errors()[0]
+            raise InputError(_path(err["loc"]), _message(err)) from None
+
+    # ---- derived views the instruments share -------------------------------------------------
+
+    @property
+    def has_activity_input(self) -> bool:
+        """True when the document says what is active (findings or labs), even if nothing is."""
+        return self.findings is not None or self.labs is not None
+
+    def require_activity_input(self) -> None:
+        if not self.has_activity_input:
+            raise MissingInputError("findings", "no findings or labs given")
+
+    @cached_property
+    def active(self) -> dict[str, tuple[str, ...]]:
+        """Active findings -> their sources (attested and lab-derived, minus not_attributable)."""
+        return lab_rules.active_findings(self.findings or (), self.not_attributable, self.labs or ())
+
+    def labs_of(self, test: str) -> list[Lab]:
+        return [lab for lab in self.labs or () if lab.test == test]
+
+    @cached_property
+    def prednisone_equivalent_mg(self) -> float | None:
+        """Scheduled daily prednisone-equivalent (mg/day); None when medications were not given."""
+        if self.medications is None:
+            return None
+        return glucocorticoids.daily_prednisone_equivalent(self.medications)
+
+    def drugs(self, drug_class: str | None = None) -> set[str]:
+        return {m.drug for m in self.medications or ()
+                if drug_class is None or DRUGS[m.drug].drug_class == drug_class}
+
+
+Assessment.model_rebuild()
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "[key]" or str(part).startswith(("function-", "literal[")):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "document"
+
+
+def _message(err: dict[str, Any]) -> str:
+    msg = str(err.get("msg", "invalid"))
+    return msg.removeprefix("Value error, ")
+
+
+def parse(document: Any) -> Assessment:
+    return Assessment.from_document(document)
