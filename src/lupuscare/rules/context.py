@@ -1,0 +1,252 @@
+"""What the safety rules read: one patient's record as of one day, as plain validated values.
+
+The web shell builds a ``PatientContext`` from its models (or a caller builds one from JSON with
+``PatientContext.from_dict``); the rules never see a database. Anything dated after ``today`` is
+ignored by the rules, so a record can be re-evaluated "as of" an earlier day.
+
+Units are the canonical ones of ``lupuscare.clinical`` (convert before building a context):
+``upcr`` g/g, ``urine_protein_24h`` g/d, ``egfr`` mL/min/1.73 m², ``platelets``, ``wbc`` and
+``lymphocytes`` 10^9/L, ``hemoglobin`` g/dL, ``creatinine`` µmol/L, ``temperature`` °C
+(``lupuscare.clinical.units.CANONICAL_UNIT``; ``to_canonical`` converts).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from lupuscare.clinical.diary import WARNING_SIGNS
+from lupuscare.errors import InputError
+
+Sex = Literal["female", "male", "other"]
+
+# Diary red flags the rules understand: the daily warning signs plus a reported fever.
+RED_FLAG_NAMES: frozenset[str] = frozenset(WARNING_SIGNS) | {"fever"}
+
+
+def _check_date(value: Any, fieldname: str, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, date):
+        raise InputError(fieldname, "must be a date (YYYY-MM-DD)")
+
+
+def _check_number(value: Any, fieldname: str, *, low: float, high: float,
+                  optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError(fieldname, "must be a finite number")
+    if not low <= value <= high:
+        raise InputError(fieldname, f"must be between {low:g} and {high:g}")
+
+
+@dataclass(frozen=True, slots=True)
+class MedicationCourse:
+    """One course of one drug. ``stop`` is the last day taken (inclusive); None while ongoing.
+
+    A record with ``reason_not_prescribed`` set is a documented decision *not* to give the drug
+    (e.g. hydroxychloroquine and "retinopathy"); it is never active and needs no dose.
+    """
+
+    drug: str
+    start: date
+    daily_dose_mg: float | None = None
+    stop: date | None = None
+    pulse: bool = False
+    reason_not_prescribed: str | None = None
+    route: str | None = None  # None means oral/systemic; see clinical.glucocorticoids
+
+    def validate(self, where: str) -> None:
+        if not isinstance(self.drug, str) or not self.drug or self.drug != self.drug.strip().lower():
+            raise InputError(f"{where}.drug", "must be a lower-case generic drug name")
+        _check_date(self.start, f"{where}.start")
+        _check_date(self.stop, f"{where}.stop", optional=True)
+        if self.stop is not None and self.stop < self.start:
+            raise InputError(f"{where}.stop", "is before start")
+        if self.reason_not_prescribed is not None:
+            if not isinstance(self.reason_not_prescribed, str) or not self.reason_not_prescribed.strip():
+                raise InputError(f"{where}.reason_not_prescribed", "must be a non-empty text")
+        else:
+            _check_number(self.daily_dose_mg, f"{where}.daily_dose_mg", low=0, high=100_000)
+
+    def active_on(self, day: date) -> bool:
+        if self.reason_not_prescribed is not None:
+            return False
+        return self.start <= day and (self.stop is None or day <= self.stop)
+
+
+@dataclass(frozen=True, slots=True)
+class LabResult:
+    """One lab value in its canonical unit (see module docstring)."""
+
+    test: str
+    value: float
+    date: date
+
+    def validate(self, where: str) -> None:
+        if not isinstance(self.test, str) or not self.test:
+            raise InputError(f"{where}.test", "must be a lab test name")
+        _check_number(self.value, f"{where}.value", low=0, high=1e7)
+        _check_date(self.date, f"{where}.date")
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryRedFlag:
+    """A warning sign the patient reported in the diary on a given day."""
+
+    flag: str
+    date: date
+
+    def validate(self, where: str) -> None:
+        if self.flag not in RED_FLAG_NAMES:
+            raise InputError(f"{where}.flag", f"unknown red flag {self.flag!r}; one of {sorted(RED_FLAG_NAMES)}")
+        _check_date(self.date, f"{where}.date")
+
+
+@dataclass(frozen=True, slots=True)
+class HcqRiskFactors:
+    """Major risk factors for hydroxychloroquine retinopathy that the record states directly.
+
+    Dose above 5 mg/kg/day and an eGFR below 60 are also derived from the medication and lab
+    history; tamoxifen also counts when an active tamoxifen course is recorded.
+    """
+
+    egfr_below_60: bool = False
+    tamoxifen: bool = False
+    retinal_or_macular_disease: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PatientContext:
+    today: date
+    birth_date: date | None = None
+    sex: Sex | None = None
+    weight_kg: float | None = None
+    weight_date: date | None = None
+    can_become_pregnant: bool | None = None  # None: not recorded
+    contraception_recorded: bool = False
+    eye_exams: tuple[date, ...] = ()
+    hcq_risk_factors: HcqRiskFactors = field(default_factory=HcqRiskFactors)
+    medications: tuple[MedicationCourse, ...] = ()
+    labs: tuple[LabResult, ...] = ()
+    diary_red_flags: tuple[DiaryRedFlag, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_date(self.today, "today")
+        _check_date(self.birth_date, "birth_date", optional=True)
+        if self.sex is not None and self.sex not in ("female", "male", "other"):
+            raise InputError("sex", "must be female, male or other")
+        _check_number(self.weight_kg, "weight_kg", low=1, high=500, optional=True)
+        _check_date(self.weight_date, "weight_date", optional=True)
+        if self.weight_date is not None and self.weight_kg is None:
+            raise InputError("weight_kg", "a weight date is given without a weight")
+        for name in ("can_become_pregnant",):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, bool):
+                raise InputError(name, "must be true, false or null")
+        if not isinstance(self.contraception_recorded, bool):
+            raise InputError("contraception_recorded", "must be true or false")
+        for i, d in enumerate(self.eye_exams):
+            _check_date(d, f"eye_exams[{i}]")
+        for i, m in enumerate(self.medications):
+            m.validate(f"medications[{i}]")
+        for i, lab in enumerate(self.labs):
+            lab.validate(f"labs[{i}]")
+        for i, flag in enumerate(self.diary_red_flags):
+            flag.validate(f"diary_red_flags[{i}]")
+
+    # -- views the rules share -------------------------------------------------------------
+    def active(self, drugs: Iterable[str]) -> list[MedicationCourse]:
+        """Non-pulse courses of any of ``drugs`` active today."""
+        wanted = set(drugs)
+        return [m for m in self.medications if m.drug in wanted and not m.pulse and m.active_on(self.today)]
+
+    def lab_history(self, test: str) -> list[LabResult]:
+        """Results of one test up to today, oldest first."""
+        return sorted((x for x in self.labs if x.test == test and x.date <= self.today), key=lambda x: x.date)
+
+    # -- construction from a JSON document ---------------------------------------------------
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> PatientContext:
+        """Build from a JSON-like document (ISO dates as text); errors name the field."""
+        if not isinstance(doc, Mapping):
+            raise InputError("document", "must be an object")
+        risk = doc.get("hcq_risk_factors") or {}
+        if not isinstance(risk, Mapping):
+            raise InputError("hcq_risk_factors", "must be an object")
+        unknown = set(risk) - {"egfr_below_60", "tamoxifen", "retinal_or_macular_disease"}
+        if unknown:
+            raise InputError("hcq_risk_factors", f"unknown keys {sorted(unknown)}")
+        return cls(
+            today=_parse_date(doc.get("today"), "today"),
+            birth_date=_parse_date(doc.get("birth_date"), "birth_date", optional=True),
+            sex=doc.get("sex"),
+            weight_kg=doc.get("weight_kg"),
+            weight_date=_parse_date(doc.get("weight_date"), "weight_date", optional=True),
+            can_become_pregnant=doc.get("can_become_pregnant"),
+            contraception_recorded=doc.get("contraception_recorded", False),
+            eye_exams=tuple(_parse_date(d, f"eye_exams[{i}]") for i, d in enumerate(_list(doc, "eye_exams"))),
+            hcq_risk_factors=HcqRiskFactors(**{k: bool(v) for k, v in risk.items()}),
+            medications=tuple(
+                MedicationCourse(
+                    drug=_get(m, "drug", f"medications[{i}]"),
+                    start=_parse_date(_get(m, "start", f"medications[{i}]"), f"medications[{i}].start"),
+                    daily_dose_mg=m.get("daily_dose_mg"),
+                    stop=_parse_date(m.get("stop"), f"medications[{i}].stop", optional=True),
+                    pulse=bool(m.get("pulse", False)),
+                    reason_not_prescribed=m.get("reason_not_prescribed"),
+                    route=m.get("route"),
+                )
+                for i, m in enumerate(_list(doc, "medications"))
+            ),
+            labs=tuple(
+                LabResult(
+                    test=_get(x, "test", f"labs[{i}]"),
+                    value=_get(x, "value", f"labs[{i}]"),
+                    date=_parse_date(_get(x, "date", f"labs[{i}]"), f"labs[{i}].date"),
+                )
+                for i, x in enumerate(_list(doc, "labs"))
+            ),
+            diary_red_flags=tuple(
+                DiaryRedFlag(
+                    flag=_get(x, "flag", f"diary_red_flags[{i}]"),
+                    date=_parse_date(_get(x, "date", f"diary_red_flags[{i}]"), f"diary_red_flags[{i}].date"),
+                )
+                for i, x in enumerate(_list(doc, "diary_red_flags"))
+            ),
+        )
+
+
+def _list(doc: Mapping[str, Any], key: str) -> list[Any]:
+    value = doc.get(key) or []
+    if not isinstance(value, list | tuple):
+        raise InputError(key, "must be a list")
+    for i, item in enumerate(value):
+        if key != "eye_exams" and not isinstance(item, Mapping):
+            raise InputError(f"{key}[{i}]", "must be an object")
+    return list(value)
+
+
+def _get(obj: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in obj or obj[key] is None:
+        raise InputError(f"{where}.{key}", "is required")
+    return obj[key]
+
+
+def _parse_date(value: Any, fieldname: str, *, optional: bool = False) -> date | None:
+    if value is None:
+        if optional:
+            return None
+        raise InputError(fieldname, "is required")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError(fieldname, "must be a date (YYYY-MM-DD)")
