@@ -12,7 +12,7 @@ criteria, renal response) read their own fields from the same document.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -38,8 +38,18 @@ def _finding(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1)
+def _criterion_names() -> frozenset[str]:
+    """Criterion names of the classification instruments, when their vocabulary is installed."""
+    try:
+        from lupuscare.instruments.classification_vocabulary import CRITERIA
+    except ImportError:
+        return CRITERIA_NAMES
+    return CRITERIA_NAMES | frozenset(CRITERIA)
+
+
 def _excluded(name: str) -> str:
-    if name not in FINDINGS and name not in CRITERIA_NAMES:
+    if name not in FINDINGS and name not in _criterion_names():
         raise ValueError(f"unknown finding or criterion {name!r}")
     return name
 

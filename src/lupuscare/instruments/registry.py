@@ -24,6 +24,7 @@ INSTRUMENTS: dict[str, str] = {
     "sfi": "lupuscare.instruments.sfi:score",
     "sri": "lupuscare.instruments.sri:score",
     "bicla": "lupuscare.instruments.bicla:score",
+    "pga": "lupuscare.instruments.pga:score",
     "sdi": "lupuscare.instruments.sdi:score",
     "eular-acr-2019": "lupuscare.instruments.eular_acr_2019:score",
     "slicc-2012": "lupuscare.instruments.slicc_2012:score",
