@@ -1,0 +1,184 @@
+"""Protocol-defined response and relapse rules as versioned data.
+
+A ruleset is an ordered list of response levels (best first); a level is met when all its
+conditions hold. Conditions compare a visit value, its change from baseline, or its percent of
+baseline, and may apply only when the baseline lies in a range (e.g. LUNAR-style partial renal
+response: UPCR < 1 if baseline <= 3, else <= 3). Inputs are plain numbers: SLEDAI-2K, DORIS,
+LLDAS, SRI-4 and renal response come from ``lupuscare.instruments``; this module does not
+re-implement them. A missing input makes the result "not evaluable", naming it.
+
+The Nanjing MCR/PCR/relapse thresholds (Wang 2014, Arthritis Res Ther 16:R79) could not be
+found (cell-therapy.md §3.2 [?]), so no ruleset for them ships here: a site enters the protocol's
+own rules. The templates below are tagged with their certainty; results carry it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lupuscare.celltherapy import _check
+from lupuscare.celltherapy.compare import Op
+from lupuscare.celltherapy.sources import Certainty, Source
+from lupuscare.errors import InputError
+
+
+class Measure(StrEnum):
+    VALUE = "value"  # the visit value
+    FALL = "fall"  # baseline - visit (absolute)
+    PERCENT_FALL = "percent_fall"  # (baseline - visit) / baseline x 100
+    PERCENT_OF_BASELINE = "percent_of_baseline"  # visit / baseline x 100
+
+
+@dataclass(frozen=True)
+class Condition:
+    key: str
+    op: Op
+    value: float
+    measure: Measure = Measure.VALUE
+    when_baseline: tuple[Op, float] | None = None  # applies only if baseline[key] op value
+
+    def describe(self) -> str:
+        text = f"{self.key} {self.measure.value} {self.op.value} {self.value:g}"
+        if self.when_baseline:
+            text += f" (when baseline {self.when_baseline[0].value} {self.when_baseline[1]:g})"
+        return text
+
+
+@dataclass(frozen=True)
+class Level:
+    name: str
+    all_of: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    name: str
+    version: str
+    levels: tuple[Level, ...]
+    source: Source
+    none_label: str = "none"
+
+
+@dataclass(frozen=True)
+class EndpointResult:
+    ruleset: str
+    version: str
+    result: str | None  # a level name, the none label, or None when not evaluable
+    missing: tuple[str, ...]
+    detail: tuple[str, ...]
+    certainty: Certainty
+
+    def to_dict(self) -> dict[str, object]:
+        return {"ruleset": self.ruleset, "version": self.version, "result": self.result,
+                "missing": list(self.missing), "detail": list(self.detail),
+                "certainty": self.certainty.value}
+
+
+def _value(where: str, data: Mapping[str, float], key: str) -> float | None:
+    if key not in data or data[key] is None:
+        return None
+    return _check.number(f"{where}.{key}", data[key])
+
+
+def _condition(cond: Condition, visit: Mapping[str, float],
+               baseline: Mapping[str, float]) -> tuple[bool | None, str, list[str]]:
+    missing = []
+    current = _value("visit", visit, cond.key)
+    if current is None:
+        missing.append(f"visit.{cond.key}")
+    base = None
+    if cond.measure is not Measure.VALUE or cond.when_baseline:
+        base = _value("baseline", baseline, cond.key)
+        if base is None:
+            missing.append(f"baseline.{cond.key}")
+    if missing:
+        return None, cond.describe() + ": missing", missing
+    if cond.when_baseline and base is not None and \
+            not cond.when_baseline[0].holds(base, cond.when_baseline[1]):
+        return True, cond.describe() + ": not applicable", []
+    assert current is not None
+    if cond.measure is Measure.VALUE:
+        measured = current
+    else:
+        assert base is not None
+        if cond.measure is Measure.FALL:
+            measured = base - current
+        elif base == 0:
+            raise InputError(f"baseline.{cond.key}", "is 0: a percent change is undefined")
+        elif cond.measure is Measure.PERCENT_FALL:
+            measured = (base - current) / base * 100
+        else:
+            measured = current / base * 100
+    ok = cond.op.holds(round(measured, 9), cond.value)
+    return ok, f"{cond.describe()}: {measured:.4g} -> {'met' if ok else 'not met'}", []
+
+
+def evaluate_endpoint(ruleset: Ruleset, visit: Mapping[str, float],
+                      baseline: Mapping[str, float] | None = None) -> EndpointResult:
+    """The best level whose conditions all hold; 'none' if none; None if inputs are missing."""
+    baseline = baseline or {}
+    detail: list[str] = []
+    missing: list[str] = []
+    for level in ruleset.levels:
+        outcomes = [_condition(c, visit, baseline) for c in level.all_of]
+        level_missing = [m for _, _, ms in outcomes for m in ms]
+        detail += [f"{level.name}: {text}" for _, text, _ in outcomes]
+        if level_missing:
+            missing += [m for m in level_missing if m not in missing]
+            continue
+        if all(ok for ok, _, _ in outcomes):
+            if missing:  # a better level could not be judged: do not claim a lower one
+                break
+            return EndpointResult(ruleset.name, ruleset.version, level.name, (), tuple(detail),
+                                  ruleset.source.certainty)
+    if missing:
+        return EndpointResult(ruleset.name, ruleset.version, None, tuple(missing),
+                              tuple(detail), ruleset.source.certainty)
+    return EndpointResult(ruleset.name, ruleset.version, ruleset.none_label, (), tuple(detail),
+                          ruleset.source.certainty)
+
+
+def evaluate_relapse(ruleset: Ruleset, *, prior_response: bool, visit: Mapping[str, float],
+                     baseline: Mapping[str, float] | None = None) -> EndpointResult:
+    """Relapse counts only after a prior clinical response (Wang 2014 [V])."""
+    if not prior_response:
+        return EndpointResult(ruleset.name, ruleset.version, "not_applicable", (),
+                              ("no prior response: relapse is not defined",),
+                              ruleset.source.certainty)
+    return evaluate_endpoint(ruleset, visit, baseline)
+
+
+LUNAR_STYLE_RENAL = Ruleset(
+    name="LUNAR-style renal response (template)",
+    version="1",
+    levels=(
+        Level("complete", (
+            Condition("upcr_g_g", Op.LT, 0.5),
+            Condition("creatinine", Op.LE, 115, Measure.PERCENT_OF_BASELINE),
+            Condition("active_sediment", Op.EQ, 0),
+        )),
+        Level("partial", (
+            Condition("upcr_g_g", Op.GE, 50, Measure.PERCENT_FALL),
+            Condition("upcr_g_g", Op.LT, 1, when_baseline=(Op.LE, 3)),
+            Condition("upcr_g_g", Op.LE, 3, when_baseline=(Op.GT, 3)),
+            Condition("creatinine", Op.LE, 115, Measure.PERCENT_OF_BASELINE),
+        )),
+    ),
+    source=Source("LUNAR-style complete/partial renal response as recalled in cell-therapy.md "
+                  "§3.2; not checked against the LUNAR paper: verify before use",
+                  Certainty.RECALLED),
+)
+
+GENERIC_RELAPSE = Ruleset(
+    name="BILAG relapse after response (template)",
+    version="1",
+    levels=(
+        Level("relapse", (Condition("bilag_new_a", Op.GE, 1),)),
+        Level("relapse", (Condition("bilag_new_b", Op.GE, 2),)),
+    ),
+    source=Source("cell-therapy.md §3.2 generic relapse rule (new BILAG A or >= 2 new BILAG B), "
+                  "to adapt per protocol", Certainty.RECALLED),
+    none_label="no_relapse",
+)
