@@ -285,16 +285,33 @@ def rma(
     if labels is not None and len(labels) != k:
         raise InputError("labels", f"has {len(labels)} labels, expected {k}")
     X, names = design_matrix(mods, k, intercept)
-    p = X.shape[1]
-    if method != "EE" and k < 2 and not _allow_k1:
+    return fit_model(y, v, X, names, method, test, level, measure, labels, ni_arr, _allow_k1)
+
+
+def fit_model(
+    y: np.ndarray,
+    v: np.ndarray,
+    X: np.ndarray,
+    names: Sequence[str],
+    method: str,
+    test: str,
+    level: float,
+    measure: str,
+    labels: tuple[str, ...] | None = None,
+    ni: np.ndarray | None = None,
+    allow_k1: bool = False,
+) -> RMAResult:
+    """Fit on a ready design matrix: used by ``rma`` and by refits (leave-one-out, cumulative)."""
+    k, p = X.shape
+    if method != "EE" and k < 2 and not allow_k1:
         raise InputError("yi", f"a random-effects model ({method}) needs at least 2 studies")
-    if k < p or (method != "EE" and k <= p and not (_allow_k1 and k == 1)):
+    if k < p or (method != "EE" and k <= p and not (allow_k1 and k == 1)):
         raise InputError("yi", f"{k} studies are too few for {p} coefficients")
     est = Tau2Estimate(0.0, None) if k == 1 or method == "EE" else estimate_tau2(method, y, v, X)
-    return _fit(y, v, X, names, est, method, test, level, measure, labels, ni_arr, mods)
+    return _fit(y, v, X, tuple(names), est, method, test, level, measure, labels, ni)
 
 
-def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels, ni, mods):
+def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels, ni):
     k, p = X.shape
     tau2 = est.tau2
     if np.any(v + tau2 <= 0):

@@ -1,0 +1,100 @@
+"""Confidence intervals for the heterogeneity parameters by the Q-profile method.
+
+Viechtbauer (2007): the bounds for τ² are the values at which the generalised Q statistic
+Q(τ²) = Σ(yᵢ − xᵢb(τ²))²/(vᵢ + τ²) equals the upper and lower α/2 quantiles of χ²(k − p).
+Q(τ²) decreases in τ², so each bound is a single root; a bound is 0 when Q(0) already lies below
+its quantile (metafor ``confint.rma.uni``). The I² and H² bounds follow from the τ² bounds with
+the model's typical within-study variance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from scipy.optimize import brentq
+
+from lupuscare.errors import InputError
+from lupuscare.evidence.errors import ConvergenceError
+from lupuscare.evidence.estimators import generalised_q
+from lupuscare.evidence.model import RMAResult
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float
+    lb: float
+    ub: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"estimate": self.estimate, "ci_lb": self.lb, "ci_ub": self.ub}
+
+
+@dataclass(frozen=True)
+class HeterogeneityCI:
+    tau2: Interval
+    tau: Interval
+    I2: Interval
+    H2: Interval
+    level: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "tau2": self.tau2.to_dict(),
+            "tau": self.tau.to_dict(),
+            "I2": self.I2.to_dict(),
+            "H2": self.H2.to_dict(),
+        }
+
+
+def confint_tau2(res: RMAResult, level: float | None = None) -> HeterogeneityCI:
+    """Q-profile confidence intervals for τ², τ, I² and H² of a fitted ``rma`` model."""
+    if res.method in ("MH", "PETO"):
+        raise InputError("method", "confint_tau2 needs a model fitted by rma()")
+    level = res.level if level is None else float(level)
+    k, p = res.X.shape
+    if k - p < 1:
+        raise InputError(
+            "yi", "a confidence interval for tau2 needs more studies than coefficients"
+        )
+    if np.any(res.vi <= 0):
+        raise InputError("vi", "the Q-profile method needs every sampling variance > 0")
+    alpha = 1 - level / 100
+    y, v, X = res.yi, res.vi, res.X
+    crit_hi = stats.chi2.isf(alpha / 2, k - p)  # gives the lower bound of tau2
+    crit_lo = stats.chi2.ppf(alpha / 2, k - p)  # gives the upper bound
+
+    def q(t: float) -> float:
+        return generalised_q(t, y, v, X)
+
+    q0 = q(0.0)
+    lb = 0.0 if q0 < crit_hi else _root(lambda t: q(t) - crit_hi)
+    ub = 0.0 if q0 < crit_lo else _root(lambda t: q(t) - crit_lo)
+    vt = res.vt
+
+    def i2(t: float) -> float:
+        return 100 * t / (vt + t)
+
+    def h2(t: float) -> float:
+        return 1 + t / vt
+
+    est = res.tau2
+    return HeterogeneityCI(
+        tau2=Interval(est, lb, ub),
+        tau=Interval(float(np.sqrt(est)), float(np.sqrt(lb)), float(np.sqrt(ub))),
+        I2=Interval(i2(est), i2(lb), i2(ub)),
+        H2=Interval(h2(est), h2(lb), h2(ub)),
+        level=level,
+    )
+
+
+def _root(f) -> float:
+    hi = 1.0
+    while f(hi) > 0:
+        hi *= 10
+        if hi > 1e12:
+            raise ConvergenceError("tau2", "Q-profile bound not found below tau2 = 1e12")
+    return float(brentq(f, 0.0, hi, xtol=1e-14, rtol=1e-13, maxiter=500))
