@@ -7,9 +7,12 @@ The SDI six-month rule and the renal-response time points are stated in calendar
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, datetime
 
 from lupuscare.errors import InputError, MissingInputError
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_date(value: object, field: str, *, required: bool = True) -> date | None:
@@ -22,7 +25,7 @@ def parse_date(value: object, field: str, *, required: bool = True) -> date | No
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
