@@ -49,7 +49,7 @@ MAJOR_ORGAN_FINDINGS: dict[str, frozenset[str]] = {
     "haemolytic_anaemia": frozenset({"haemolytic_anaemia"}),
     "gastrointestinal": frozenset({"lupus_enteritis"}),
 }
-_MAJOR = frozenset().union(*MAJOR_ORGAN_FINDINGS.values())
+MAJOR_FINDINGS = frozenset().union(*MAJOR_ORGAN_FINDINGS.values())
 
 
 def new_features(a: Assessment) -> set[str] | None:
@@ -80,7 +80,7 @@ def score(document: dict, **options: Any) -> InstrumentResult:
     a.require_activity_input()
     points, _, _ = sledai2k.compute(a)
     total = sum(points.values())
-    major = sorted(f for f in a.active if f in _MAJOR)
+    major = sorted(f for f in a.active if f in MAJOR_FINDINGS)
     expl: list[ExplanationItem] = []
 
     c1 = total <= SLEDAI_AT_MOST and not major
