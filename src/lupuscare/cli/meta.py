@@ -1,9 +1,218 @@
-"""`lupuscare meta`: placeholder until its issue lands (see issues)."""
+"""`lupuscare meta FILE.csv --measure M [--method X] [--test z|knha] [--json]` (contracts.md §4).
+
+Columns follow metafor's names (``ai,bi,ci,di``; ``m1i,sd1i,n1i,m2i,sd2i,n2i``; ``yi,vi``;
+``xi,ni``; ``m1i,m2i,sd1i,sd2i,ni,ri``), optional ``study`` labels and moderator columns.
+Extensions: ``--method MH|PETO`` (Mantel–Haenszel, Peto; 2×2 data), ``--mods a,b``
+(meta-regression), ``--level``, ``--ri`` (assumed pre–post correlation), ``--vtype``,
+``--confint`` (Q-profile CIs of τ²/I²/H²), ``--leave1out``, ``--cumul COLUMN``, ``--influence``,
+``--bias`` (Egger, Begg, trim-and-fill), ``--subgroup COLUMN``, ``--forest FILE.svg|png``,
+``--funnel FILE.svg|png``. FILE may be ``-`` for stdin.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
+from lupuscare.cli.errors import fail
+from lupuscare.errors import InputError
 
-def register(app: typer.Typer) -> None:  # replaced by the module's real commands
-    return None
+
+def _read_csv(path: str) -> dict[str, list[str]]:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
+    except OSError as e:
+        fail(f"{path}: {e.strerror or e}")
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        fail(f"{path}: empty CSV (no header)")
+    rows = list(reader)
+    if not rows:
+        fail(f"{path}: no studies (header only)")
+    columns: dict[str, list[str]] = {name.strip(): [] for name in reader.fieldnames}
+    for i, row in enumerate(rows, start=2):
+        if None in row:
+            fail(f"{path}: line {i}: more values than columns")
+        for name, value in row.items():
+            columns[name.strip()].append((value or "").strip())
+    return columns
+
+
+def _numbers(columns: dict[str, list[str]], name: str) -> list[float]:
+    if name not in columns:
+        raise InputError(name, f"column {name!r} is not in the file")
+    out = []
+    for i, value in enumerate(columns[name]):
+        try:
+            out.append(float(value))
+        except ValueError:
+            raise InputError(f"{name}[{i}]", f"not a number: {value!r}") from None
+    return out
+
+
+def _write_plot(path: str, make) -> None:
+    fmt = Path(path).suffix.lower().lstrip(".")
+    if fmt not in ("svg", "png"):
+        raise InputError("plot", f"{path}: the file name must end in .svg or .png")
+    try:
+        Path(path).write_bytes(make(fmt))
+    except OSError as e:
+        fail(f"{path}: {e.strerror or e}")
+
+
+def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The analysis behind the command: returns (fit, JSON-ready output)."""
+    from lupuscare import evidence as ev
+    from lupuscare.evidence import plots
+
+    measure = opts["measure"].upper()
+    method = opts["method"].upper()
+    extra: dict[str, Any] = {}
+    if opts.get("ri") is not None:
+        extra["ri"] = opts["ri"]
+    if opts.get("vtype"):
+        extra["vtype"] = opts["vtype"]
+    es = ev.escalc_frame(measure, {**columns, **({} if "ri" not in extra else {})}, **extra)
+    if method in ("MH", "PETO"):
+        if measure not in ("OR", "RR", "RD") or (method == "PETO" and measure != "OR"):
+            raise InputError("method", f"{method} needs 2x2 data and measure OR (or RR/RD for MH)")
+        c = es.columns
+        if method == "MH":
+            fit = ev.rma_mh(
+                c["ai"],
+                c["bi"],
+                c["ci"],
+                c["di"],
+                measure=measure,
+                level=opts["level"],
+                labels=es.labels,
+            )
+        else:
+            fit = ev.rma_peto(
+                c["ai"], c["bi"], c["ci"], c["di"], level=opts["level"], labels=es.labels
+            )
+    else:
+        mods = None
+        if opts.get("mods"):
+            mods = {name: _numbers(columns, name) for name in opts["mods"]}
+        fit = ev.rma(es, method=method, test=opts["test"], mods=mods, level=opts["level"])
+    out = fit.to_dict()
+    if opts.get("confint"):
+        out["confint"] = ev.confint_tau2(fit).to_dict()
+    if opts.get("leave1out"):
+        out["leave1out"] = ev.leave1out(fit).to_dict()["rows"]
+    if opts.get("cumul"):
+        key = opts["cumul"]
+        if key not in columns:
+            raise InputError("cumul", f"column {key!r} is not in the file")
+        order = _numbers(columns, key)
+        out["cumul"] = ev.cumul(fit, order=order).to_dict()["rows"]
+    if opts.get("influence"):
+        out["influence"] = ev.influence(fit).to_dict()["rows"]
+    if opts.get("bias"):
+        out["regtest"] = ev.regtest(fit).to_dict()
+        out["ranktest"] = ev.ranktest(fit).to_dict()
+        tf = ev.trimfill(fit)
+        out["trimfill"] = {
+            "k0": tf.k0, "se_k0": tf.se_k0, "side": tf.side, "estimate": tf.fit.estimate,
+            "ci_lb": tf.fit.ci_lb, "ci_ub": tf.fit.ci_ub, "tau2": tf.fit.tau2,
+        }  # fmt: skip
+    if opts.get("subgroup"):
+        key = opts["subgroup"]
+        if key not in columns:
+            raise InputError("subgroup", f"column {key!r} is not in the file")
+        out["subgroups"] = ev.subgroup(
+            es, groups=columns[key], method=method, test=opts["test"], level=opts["level"]
+        ).to_dict()
+    if opts.get("forest"):
+        _write_plot(opts["forest"], lambda fmt: plots.forest(fit, fmt=fmt))
+    if opts.get("funnel"):
+        _write_plot(opts["funnel"], lambda fmt: plots.funnel(fit, fmt=fmt))
+    return fit, out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("meta")
+    def meta(
+        file: Annotated[
+            str, typer.Argument(help="CSV file with metafor column names, or - for stdin")
+        ],
+        measure: Annotated[
+            str,
+            typer.Option(
+                "--measure", help="RR, OR, RD, SMD, MD, ROM, MC, SMCC, SMCR, PR, PLO, GEN"
+            ),
+        ],
+        method: Annotated[
+            str, typer.Option(help="EE, DL, REML, ML, PM, EB, HE, SJ, HS; MH or PETO for 2x2 data")
+        ] = "REML",
+        test: Annotated[str, typer.Option(help="z or knha (Knapp-Hartung)")] = "z",
+        as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+        level: Annotated[float, typer.Option(help="confidence level, percent")] = 95.0,
+        mods: Annotated[str | None, typer.Option(help="moderator columns, comma-separated")] = None,
+        ri: Annotated[
+            float | None, typer.Option(help="assumed pre-post correlation (MC, SMCC, SMCR)")
+        ] = None,
+        vtype: Annotated[
+            str | None, typer.Option(help="variance variant (LS, UB, HO, LS2)")
+        ] = None,
+        confint: Annotated[
+            bool, typer.Option("--confint", help="Q-profile CIs for tau2, I2, H2")
+        ] = False,
+        leave1out: Annotated[bool, typer.Option("--leave1out", help="leave-one-out table")] = False,
+        cumul: Annotated[
+            str | None, typer.Option(help="cumulative analysis ordered by this column")
+        ] = None,
+        influence: Annotated[
+            bool, typer.Option("--influence", help="influence diagnostics")
+        ] = False,
+        bias: Annotated[bool, typer.Option("--bias", help="Egger, Begg and trim-and-fill")] = False,
+        subgroup: Annotated[
+            str | None, typer.Option(help="subgroup analysis by this column")
+        ] = None,
+        forest: Annotated[
+            str | None, typer.Option(help="write a forest plot (.svg or .png)")
+        ] = None,
+        funnel: Annotated[
+            str | None, typer.Option(help="write a funnel plot (.svg or .png)")
+        ] = None,
+    ) -> None:
+        """One meta-analysis of a CSV file (contracts.md section 4)."""
+        columns = _read_csv(file)
+        if ri is not None and "ri" in columns:
+            fail("--ri: the file already has an 'ri' column")
+        if ri is not None:
+            columns["ri"] = [str(ri)] * len(next(iter(columns.values())))
+        opts = {
+            "measure": measure, "method": method, "test": test, "level": level,
+            "mods": [m.strip() for m in mods.split(",") if m.strip()] if mods else None,
+            "vtype": vtype, "confint": confint, "leave1out": leave1out, "cumul": cumul,
+            "influence": influence, "bias": bias, "subgroup": subgroup, "forest": forest,
+            "funnel": funnel,
+        }  # fmt: skip
+        try:
+            fit, out = run(columns, opts)
+        except InputError as e:
+            fail(str(e))
+        if as_json:
+            print(json.dumps(out, indent=None, sort_keys=False))
+        else:
+            print(fit.summary())
+            for key in (
+                "confint",
+                "leave1out",
+                "cumul",
+                "influence",
+                "regtest",
+                "ranktest",
+                "trimfill",
+                "subgroups",
+            ):
+                if key in out:
+                    print(f"\n{key}: {json.dumps(out[key], indent=1)}")
