@@ -1,4 +1,29 @@
+"""Every URL the application serves. ``tests/web/test_access_matrix.py`` walks all of them with
+every role: a new URL needs an access rule there, or that test fails."""
+
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from lupuscare.web.accounts import views as account_views
+from lupuscare.web.api.views import api
+from lupuscare.web.records import views as record_views
+
+admin.site.site_header = "lupuscare administration"
+admin.site.site_title = "lupuscare admin"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("patients/", record_views.patient_list, name="patient-list"),
+    path("patients/<int:patient_id>/", record_views.patient_detail, name="patient-detail"),
+    path("patients/<int:patient_id>/labs/new/", record_views.lab_create, name="lab-create"),
+    path("me/", record_views.me, name="me"),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""The JSON API (django-ninja) at ``/api/``: session-authenticated, CSRF-checked, audited."""

@@ -1,0 +1,97 @@
+"""Shapes of the API's requests and answers. Input schemas check types only: ranges and
+vocabularies live once, in the models' validators, and come back as 422 naming the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+from lupuscare.web.records.models.clinical import DEFAULT_WINDOW_DAYS
+
+
+class CareTeamOut(Schema):
+    id: int
+    name: str
+
+
+class PatientOut(Schema):
+    id: int
+    identifier: str
+    given_name: str
+    family_name: str
+    birth_date: dt.date
+    sex: str
+    weight_kg: float | None
+    sle_diagnosis_date: dt.date | None
+    can_become_pregnant: bool | None
+    care_team: CareTeamOut | None
+
+
+class AssessmentOut(Schema):
+    id: int
+    date: dt.date
+    window_days: int
+    findings: list[str]
+    not_attributable: list[str]
+    swollen_28: int | None
+    tender_28: int | None
+    pga: float | None
+    bilag_new_a: int | None
+    bilag_new_b: int | None
+    clinician_id: int | None
+    notes: str
+
+
+class AssessmentIn(Schema):
+    date: dt.date
+    window_days: int = DEFAULT_WINDOW_DAYS
+    findings: list[str] = []
+    not_attributable: list[str] = []
+    swollen_28: int | None = None
+    tender_28: int | None = None
+    pga: float | None = None
+    bilag_new_a: int | None = None
+    bilag_new_b: int | None = None
+    notes: str = ""
+
+
+class LabOut(Schema):
+    id: int
+    test: str
+    loinc: str
+    value: float
+    unit: str
+    low: float | None
+    high: float | None
+    collected_at: dt.datetime
+    source: str
+
+
+class LabIn(Schema):
+    test: str
+    loinc: str = ""
+    value: float
+    unit: str
+    low: float | None = None
+    high: float | None = None
+    collected_at: dt.datetime
+    source: str = "api"
+
+
+class MedicationOut(Schema):
+    id: int
+    drug: str
+    daily_dose_mg: float | None
+    schedule: str
+    route: str
+    pulse: bool
+    start: dt.date
+    stop: dt.date | None
+    reason: str
+    tolerated: bool | None
+    investigational: bool
+
+
+class ErrorOut(Schema):
+    detail: str
