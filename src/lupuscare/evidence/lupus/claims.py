@@ -216,6 +216,9 @@ def audit(dataset: Dataset) -> dict:
         "doi": dataset.first(LIU).doi_or_id,
         "notes": dataset.first(LIU).notes,
         "pooled_claims": pooled_claims(dataset),
+        "counts": {k: _count(dataset, k) for k in ("included_studies", "included_patients",
+                                                   "included_rcts", "rct_patients",
+                                                   "studies_reporting_adverse_events")},
         "checks": [c.to_dict() for c in checks(dataset)],
         "candidates": candidate_table(dataset),
         "candidates_caveat": ("Candidate list inferred from the search dates and designs; the "
