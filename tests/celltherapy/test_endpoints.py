@@ -1,0 +1,76 @@
+import pytest
+
+from lupuscare.celltherapy.compare import Op
+from lupuscare.celltherapy.endpoints import (
+    GENERIC_RELAPSE,
+    LUNAR_STYLE_RENAL,
+    Condition,
+    Level,
+    Measure,
+    Ruleset,
+    evaluate_endpoint,
+    evaluate_relapse,
+)
+from lupuscare.celltherapy.sources import Certainty, Source
+from lupuscare.errors import InputError
+
+BASE = {"upcr_g_g": 2.0, "creatinine": 100.0}
+
+
+def renal(**visit):
+    return evaluate_endpoint(LUNAR_STYLE_RENAL, visit, BASE).result
+
+
+def test_complete_renal_response_edges():
+    assert renal(upcr_g_g=0.49, creatinine=115, active_sediment=0) == "complete"
+    assert renal(upcr_g_g=0.5, creatinine=100, active_sediment=0) == "partial"
+    assert renal(upcr_g_g=0.4, creatinine=115.1, active_sediment=0) == "none"
+
+
+def test_partial_depends_on_baseline_upcr():
+    assert renal(upcr_g_g=0.99, creatinine=100, active_sediment=1) == "partial"
+    assert renal(upcr_g_g=1.0, creatinine=100, active_sediment=1) == "none"  # < 1 needed
+    high = {"upcr_g_g": 6.0, "creatinine": 100.0}
+    visit = {"upcr_g_g": 3.0, "creatinine": 100, "active_sediment": 1}
+    assert evaluate_endpoint(LUNAR_STYLE_RENAL, visit, high).result == "partial"  # 50% fall, <= 3
+    visit["upcr_g_g"] = 3.01
+    assert evaluate_endpoint(LUNAR_STYLE_RENAL, visit, high).result == "none"
+
+
+def test_missing_input_not_evaluable_and_named():
+    result = evaluate_endpoint(LUNAR_STYLE_RENAL, {"upcr_g_g": 0.3}, BASE)
+    assert result.result is None
+    assert "visit.creatinine" in result.missing and "visit.active_sediment" in result.missing
+    assert result.certainty is Certainty.RECALLED
+
+
+def test_sledai_fall_rule_as_data():
+    rules = Ruleset("example", "1", (
+        Level("major", (Condition("sledai2k_total", Op.LE, 3),)),
+        Level("partial", (Condition("sledai2k_total", Op.GE, 4, Measure.FALL),)),
+    ), Source("test ruleset", Certainty.UNVERIFIED))
+    assert evaluate_endpoint(rules, {"sledai2k_total": 3}, {"sledai2k_total": 12}).result == "major"
+    assert evaluate_endpoint(rules, {"sledai2k_total": 8}, {"sledai2k_total": 12}).result == "partial"
+    assert evaluate_endpoint(rules, {"sledai2k_total": 9}, {"sledai2k_total": 12}).result == "none"
+    with pytest.raises(InputError) as err:
+        evaluate_endpoint(rules, {"sledai2k_total": "high"}, {"sledai2k_total": 12})
+    assert err.value.field == "visit.sledai2k_total"
+
+
+def test_percent_of_zero_baseline_refused():
+    with pytest.raises(InputError) as err:
+        evaluate_endpoint(LUNAR_STYLE_RENAL, {"upcr_g_g": 0.1, "creatinine": 90,
+                                              "active_sediment": 0},
+                          {"upcr_g_g": 0.0, "creatinine": 0.0})
+    assert err.value.field == "baseline.creatinine"
+
+
+def test_relapse_only_after_prior_response():
+    assert evaluate_relapse(GENERIC_RELAPSE, prior_response=False,
+                            visit={"bilag_new_a": 1}).result == "not_applicable"
+    assert evaluate_relapse(GENERIC_RELAPSE, prior_response=True,
+                            visit={"bilag_new_a": 1, "bilag_new_b": 0}).result == "relapse"
+    assert evaluate_relapse(GENERIC_RELAPSE, prior_response=True,
+                            visit={"bilag_new_a": 0, "bilag_new_b": 2}).result == "relapse"
+    assert evaluate_relapse(GENERIC_RELAPSE, prior_response=True,
+                            visit={"bilag_new_a": 0, "bilag_new_b": 1}).result == "no_relapse"
