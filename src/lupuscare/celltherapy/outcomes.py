@@ -122,8 +122,8 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[bool | int], *,
     survival = np.cumprod(1 - deaths / at_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), np.inf)
-    cum = np.cumsum(terms)  # Greenwood sum; var(S) = S² x cum
-    se = np.where(np.isfinite(cum), survival * np.sqrt(cum), np.nan)
+        cum = np.cumsum(terms)  # Greenwood sum; var(S) = S² x cum
+        se = np.where(np.isfinite(cum), survival * np.sqrt(cum), np.nan)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         if conf_type == "plain":
