@@ -137,7 +137,7 @@ def compute(a: Assessment) -> tuple[float, list[ExplanationItem], list[str]]:
         sjc = 0
         warnings.append("arthritis listed as not attributable: swollen joints not counted")
     if sjc >= 1:
-        terms.append(ExplanationItem("arthritis", round(COEF_ARTHRITIS + COEF_SJC28 * sjc, 4),
+        terms.append(ExplanationItem("arthritis", COEF_ARTHRITIS + COEF_SJC28 * sjc,
                                      f"input:joints.swollen_28={sjc}",
                                      f"{COEF_ARTHRITIS} + {COEF_SJC28} x {sjc}"))
 
@@ -156,7 +156,8 @@ def compute(a: Assessment) -> tuple[float, list[ExplanationItem], list[str]]:
     _continuous(a, terms, "leukopenia", _extreme(a, "wbc", lowest=True), LEUKOPENIA,
                 below=LEUKOPENIA_BELOW, unit="10*9/L")
     value = math.fsum(float(t.points) for t in terms)
-    return value, terms, warnings
+    shown = [ExplanationItem(t.item, round(float(t.points), 4), t.source, t.note) for t in terms]
+    return value, shown, warnings
 
 
 def _continuous(a: Assessment, terms: list[ExplanationItem], finding: str,
@@ -174,7 +175,7 @@ def _continuous(a: Assessment, terms: list[ExplanationItem], finding: str,
     if (above is not None and v > above) or (below is not None and v < below):
         x = float(v)
         term = coef[0] + coef[1] * math.log(x)
-        terms.append(ExplanationItem(finding, round(term, 4), source,
+        terms.append(ExplanationItem(finding, term, source,
                                      f"{coef[0]} + {coef[1]} x ln({x:g} {unit})"))
 
 
