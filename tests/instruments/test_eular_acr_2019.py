@@ -149,3 +149,11 @@ def test_property_adding_a_criterion_never_unclassifies(criteria, extra, na, ana
         assert after["classified"]
     if extra in na and extra not in criteria:
         assert after["total"] == before["total"]
+
+
+def test_every_vocabulary_name_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs/instruments/classification-vocabulary.md").read_text()
+    for name in CRITERIA:
+        assert f"| `{name}` |" in doc, name

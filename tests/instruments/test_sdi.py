@@ -237,3 +237,9 @@ def test_property_sdi_never_decreases_as_the_date_moves_on(events, dates, lupus)
     series = score_series(doc, [base + timedelta(days=d) for d in dates])
     assert never_decreases(series)
     assert all(0 <= t <= MAX_TOTAL for _, t in series)
+
+
+def test_count_on_a_single_point_item_scores_one_and_says_so():
+    result = sdi([{"item": "cataract", "onset": "2019-04-01", "count": 2}])
+    assert result["total"] == 1
+    assert "at most 1" in result.explanation[0].note

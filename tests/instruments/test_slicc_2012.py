@@ -94,3 +94,13 @@ def test_bad_input(doc, field, error):
     with pytest.raises(error) as err:
         score(doc)
     assert err.value.field == field
+
+
+def test_proteinuria_exactly_500mg_meets_slicc_but_not_eular():
+    from lupuscare.instruments.acr_1997 import score as acr
+    from lupuscare.instruments.eular_acr_2019 import score as eular
+
+    doc = {"ana_titer": 160, "criteria": ["proteinuria_500mg_or_more"]}
+    assert slicc(doc["criteria"])["clinical"] == 1
+    assert eular(doc)["total"] == 0
+    assert acr(doc)["count"] == 1  # the ANA only

@@ -69,6 +69,9 @@ CRITERIA: dict[str, str] = {
     # renal
     "proteinuria": "Proteinuria > 0.5 g/24 h (or equivalent spot UPCR); for ACR 1997 it must be "
                    "persistent",
+    "proteinuria_500mg_or_more": "Proteinuria >= 500 mg/24 h (SLICC 2012 wording): use it for "
+                                 "exactly 0.5 g/24 h, which meets SLICC but not the '> 0.5 g' of "
+                                 "EULAR/ACR 2019 and ACR 1997",
     "rbc_casts": "Red cell casts in urine; implies cellular_casts",
     "cellular_casts": "Cellular casts in urine (ACR 1997)",
     "lupus_nephritis_class_ii_or_v": "Renal biopsy: ISN/RPS class II or V lupus nephritis",

@@ -99,8 +99,8 @@ def _item_points(item: str, events: list[DamageEvent]) -> tuple[int, str]:
     """Points for one item from its qualifying events, and why."""
     repeat = ITEMS[item].repeat
     if repeat is None:
-        note = "counted once: the same lesion is not scored twice" if len(events) > 1 else ""
-        return 1, note
+        repeated = len(events) > 1 or events[0].count > 1
+        return 1, "counted once: this item scores at most 1" if repeated else ""
     if repeat == "site":
         sites = sum(e.count for e in events)
         return (2, f"{sites} sites") if sites > 1 else (1, "")

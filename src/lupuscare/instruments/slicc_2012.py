@@ -42,7 +42,7 @@ CLINICAL: dict[str, tuple[str, ...]] = {
     "synovitis": ("joint_involvement",),
     "serositis": ("pleurisy", "pericarditis", "pleural_or_pericardial_effusion",
                   "acute_pericarditis"),
-    "renal": ("proteinuria", "rbc_casts"),
+    "renal": ("proteinuria", "proteinuria_500mg_or_more", "rbc_casts"),
     "neurologic": ("seizure", "psychosis", "mononeuritis_multiplex", "myelitis",
                    "peripheral_neuropathy", "cranial_neuropathy", "acute_confusional_state",
                    "delirium"),
