@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,6 +13,7 @@ from lupuscare.celltherapy.adverse_events import (
     grade_crs,
     grade_icans,
     ice_score,
+    investigator_report_due,
     report_status,
     reporting_clock,
     validate_ctcae_grade,
@@ -170,3 +171,19 @@ def test_clock_inputs_validated():
         reporting_clock(ae(sponsor_first_knowledge=date(2026, 2, 1)))
     with pytest.raises(InputError):
         reporting_clock(ae(ctcae_grade=7))
+
+
+def test_grade_5_is_death_due_to_the_syndrome():
+    assert grade_crs(max_temperature_c=39, hypotension=True, death_due_to_crs=True).grade == 5
+    assert grade_icans(ice=0, death_due_to_icans=True).grade == 5
+
+
+def test_ice_zero_awake_is_grade_3_not_4():
+    assert grade_icans(ice=0, consciousness=Consciousness.AWAKENS_SPONTANEOUSLY).grade == 3
+
+
+def test_investigator_to_sponsor_24_hours():
+    aware = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)
+    assert investigator_report_due(aware) == datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
+    with pytest.raises(InputError):
+        investigator_report_due(datetime(2026, 3, 1, 22, 30))

@@ -10,6 +10,7 @@ from lupuscare.celltherapy.followup import (
     generate,
     misle_msc_schedule,
     visit_statuses,
+    wang2014_msc_schedule,
 )
 from lupuscare.errors import InputError
 
@@ -73,3 +74,10 @@ def test_follow_up_before_infusion_refused():
         visit_statuses(misle_msc_schedule(), DAY0, date(2026, 3, 1), {"week 99": date(2026, 2, 1)})
     with pytest.raises(InputError):
         visit_statuses(misle_msc_schedule(), DAY0, date(2026, 2, 1), {"week 1": date(2026, 2, 5)})
+
+
+def test_wang2014_schedule_months():
+    visits = generate(wang2014_msc_schedule(), date(2026, 1, 15))
+    assert [v.target for v in visits] == [date(2026, 2, 15), date(2026, 4, 15), date(2026, 7, 15),
+                                          date(2026, 10, 15), date(2027, 1, 15)]
+    assert (visits[0].window_start, visits[0].window_end) == (date(2026, 2, 8), date(2026, 2, 22))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from lupuscare.celltherapy import _check
@@ -22,7 +22,8 @@ CTCAE_SOURCE = Source("NCI CTCAE v5.0 (27 Nov 2017): grades 1 mild .. 5 death re
 ASTCT_SOURCE = Source(
     "Lee DW et al. ASTCT consensus grading for cytokine release syndrome and neurologic toxicity "
     "associated with immune effector cells. Biol Blood Marrow Transplant 2019;25:625-638 "
-    "(tables via PMC9327779 t0002, PMC8021214 T1; cell-therapy.md §4.3)",
+    "(tables via PMC9327779 t0002, PMC8021214 T1, PMC8403007 t0004 with its ICE-0 footnote; "
+    "cell-therapy.md §4.3)",
     Certainty.VERIFIED, "https://pmc.ncbi.nlm.nih.gov/articles/PMC9327779/table/t0002",
 )
 REPORTING_SOURCE = Source(
@@ -36,6 +37,17 @@ FOLLOW_UP_SOURCE = Source("ICH E2A: complete follow-up to a 7-day report within 
 FATAL_OR_LIFE_THREATENING_DAYS = 7
 OTHER_SUSAR_DAYS = 15
 SEVEN_DAY_FOLLOW_UP_DAYS = 8
+
+INVESTIGATOR_TO_SPONSOR_HOURS = 24
+INVESTIGATOR_SOURCE = Source("21 CFR 312.64(b): investigator reports SAEs to the sponsor "
+                             "immediately; protocols usually say within 24 h "
+                             "(cell-therapy.md §4.2)", Certainty.RECALLED)
+
+# Adverse events of special interest to pre-configure (cell-therapy.md §4.1, §4.3).
+MSC_AESI = ("fever within 48 h of infusion", "infusion related reaction", "infection",
+            "thromboembolic event", "ectopic tissue formation or malignancy")
+CAR_T_AESI = ("cytokine release syndrome", "ICANS", "ICAHT", "infection",
+              "hypogammaglobulinaemia", "secondary T-cell malignancy")
 
 CRS_FEVER_C = 38.0  # ASTCT: fever >= 38 °C
 LOW_FLOW_MAX_L_MIN = 6.0  # ASTCT: low-flow nasal cannula <= 6 L/min; > 6 is high-flow
@@ -82,13 +94,15 @@ class CrsGrade:
 def grade_crs(*, max_temperature_c: float | None, hypotension: bool,
               vasopressors: Iterable[str] = (), oxygen: Oxygen = Oxygen.NONE,
               nasal_cannula_l_min: float | None = None, fever_other_cause: bool = False,
-              antipyretic_or_anticytokine_given: bool = False) -> CrsGrade:
+              antipyretic_or_anticytokine_given: bool = False,
+              death_due_to_crs: bool = False) -> CrsGrade:
     """ASTCT 2019 CRS grade from the worst fever, hypotension and hypoxia of the period.
 
     Fever >= 38.0 °C not due to another cause is required, unless antipyretics or anti-cytokine
     therapy (tocilizumab, steroids) have been given, after which hypotension and hypoxia alone
     grade. The more severe of hypotension and hypoxia sets the grade. Vasopressin does not count
-    towards "multiple vasopressors"; vasopressin alone counts as one vasopressor.
+    towards "multiple vasopressors"; vasopressin alone counts as one vasopressor. Grade 5 is
+    death due to CRS with no other principal cause.
     """
     fever = False
     if max_temperature_c is not None:
@@ -113,7 +127,9 @@ def grade_crs(*, max_temperature_c: float | None, hypotension: bool,
     else:
         hypoxia = _OXYGEN_GRADE[oxygen]
     organ = max(hypo_bp, hypoxia)
-    if fever:
+    if death_due_to_crs:
+        grade = 5
+    elif fever:
         grade = max(organ, 1)
     elif antipyretic_or_anticytokine_given:
         grade = organ  # fever no longer required once treated
@@ -194,8 +210,13 @@ def _ice_domain_grade(ice: int | None, unarousable: bool) -> int:
 
 def grade_icans(*, ice: int | None, consciousness: Consciousness = Consciousness.NORMAL,
                 seizure: Seizure = Seizure.NONE, deep_focal_motor_weakness: bool = False,
-                raised_icp: RaisedIcp = RaisedIcp.NONE) -> IcansGrade:
-    """ASTCT 2019 ICANS grade (adults): the worst of the domains, none due to another cause."""
+                raised_icp: RaisedIcp = RaisedIcp.NONE,
+                death_due_to_icans: bool = False) -> IcansGrade:
+    """ASTCT 2019 ICANS grade for adults and children >= 12 (the ICE tool; under 12 the
+    consensus uses CAPD, not implemented here): the worst domain not attributable to another
+    cause. ICE 0 is grade 3 if the patient is awake (e.g. global aphasia) and grade 4 only if
+    unarousable. Tremor, myoclonus and intracranial haemorrhage do not count (CTCAE instead).
+    """
     unarousable = consciousness is Consciousness.UNAROUSABLE_OR_STUPOR_COMA
     domains = {
         "ice": _ice_domain_grade(ice, unarousable),
@@ -204,7 +225,7 @@ def grade_icans(*, ice: int | None, consciousness: Consciousness = Consciousness
         "motor": 4 if deep_focal_motor_weakness else 0,
         "raised_icp": _ICP[RaisedIcp(raised_icp)],
     }
-    return IcansGrade(max(domains.values()), domains)
+    return IcansGrade(5 if death_due_to_icans else max(domains.values()), domains)
 
 
 # --- seriousness, causality, expectedness, clocks --------------------------------------------
@@ -297,3 +318,9 @@ def report_status(clock: ReportingClock, on: date, submitted_on: date | None = N
         submitted_on = _check.day("submitted_on", submitted_on)
         return "submitted" if submitted_on <= clock.due else "submitted_late"
     return "due" if on <= clock.due else "overdue"
+
+
+def investigator_report_due(site_aware_at: datetime) -> datetime:
+    """When the site's SAE report to the sponsor is due (24 h, a protocol convention [R])."""
+    return _check.moment("site_aware_at", site_aware_at) + timedelta(
+        hours=INVESTIGATOR_TO_SPONSOR_HOURS)

@@ -19,8 +19,9 @@ from lupuscare.errors import InputError
 
 MOSTELLER_SOURCE = Source(
     "Mosteller RD. Simplified calculation of body-surface area. N Engl J Med "
-    "1987;317(17):1098: BSA (m²) = sqrt(height cm x weight kg / 3600)",
-    Certainty.RECALLED,
+    "1987;317(17):1098: BSA (m²) = sqrt(height cm x weight kg / 3600); formula checked "
+    "against a secondary copy (GlobalRPh BSA reference list), not the letter itself",
+    Certainty.SECONDARY, "http://globalrph.com/bsa2.htm",
 )
 ENDOTOXIN_SOURCE = Source(
     "USP <85> Bacterial Endotoxins Test: limit K/M, K = 5 EU/kg for any parenteral route except "

@@ -22,10 +22,17 @@ MISLE_SOURCE = Source("MiSLE (NCT02633163) visits at weeks 1, 2, 4, 8, 12, 16, 2
                       "https://unckidneycenter.org/misle-lupus/")
 CAR_T_SOURCE = Source(
     "Day 28, months 3, 6, 12, then yearly: MB-CART19.1 (NCT06189157) pattern (cell-therapy.md "
-    "§6.1, §6.2 step 12) [V]; up to 15 years for integrating vectors: FDA guidance 'Long Term "
-    "Follow-up After Administration of Human Gene Therapy Products' (Jan 2020) (§5.1) [R]",
-    Certainty.RECALLED,
+    "§6.1, §6.2 step 12) [V]. Up to 15 years for integrating vectors: FDA guidance 'Long Term "
+    "Follow-up After Administration of Human Gene Therapy Products' (January 2020, docket "
+    "FDA-2018-D-2173; the guidance page was found, the 15-year figure only in secondary "
+    "sources: trade press and a St Jude LTFU study page)",
+    Certainty.SECONDARY,
+    "https://www.fda.gov/regulatory-information/search-fda-guidance-documents/"
+    "long-term-follow-after-administration-human-gene-therapy-products",
 )
+WANG2014_SOURCE = Source("Wang D et al. Arthritis Res Ther 2014;16:R79: UC-MSC on days 0 and 7, "
+                         "follow-up at 1, 3, 6, 9 and 12 months (cell-therapy.md §3.1)",
+                         Certainty.VERIFIED, "https://doi.org/10.1186/ar4520")
 CAR_T_LTFU_YEARS = 15
 
 
@@ -79,6 +86,11 @@ def misle_msc_schedule() -> Schedule:
     weeks = (1, 2, 4, 8, 12, 16, 20, 24, 36, 52)
     return Schedule("MSC (MiSLE pattern)", "1",
                     tuple(_visit(f"week {w}", weeks=w) for w in weeks), MISLE_SOURCE)
+
+
+def wang2014_msc_schedule() -> Schedule:
+    visits = tuple(_visit(f"month {m}", months=m) for m in (1, 3, 6, 9, 12))
+    return Schedule("MSC (Wang 2014 pattern)", "1", visits, WANG2014_SOURCE)
 
 
 def car_t_schedule(years: int = CAR_T_LTFU_YEARS) -> Schedule:

@@ -140,3 +140,32 @@ def _gaps(evaluation: ReleaseEvaluation) -> str:
     if evaluation.pending_final:
         parts.append("final culture pending for " + ", ".join(evaluation.pending_final))
     return "; ".join(parts) or "nothing outstanding"
+
+
+@dataclass(frozen=True)
+class SterilityNotice:
+    """What a positive final culture on a lot released before it was final requires."""
+
+    lot_number: str
+    action: str
+    notify: tuple[str, ...]
+
+
+def positive_final_culture(lot: Lot, organism: str) -> SterilityNotice:
+    """A final sterility culture turned positive after a pending-final release.
+
+    Still in stock: reject it. Already given: notify the treating physician and the patient,
+    and record it for adverse-event follow-up (FACT/AABB pattern, cell-therapy.md §1.2 [R]).
+    """
+    organism = _check.text("organism", organism)
+    pending = any(e.to_status is S.RELEASED_PENDING_FINAL_STERILITY for e in lot.history)
+    if not pending:
+        raise LotTransitionError("status", "the lot was not released pending final sterility")
+    if lot.status is S.DISPENSED:
+        return SterilityNotice(lot.lot_number,
+                               f"product already given; final culture grew {organism}: "
+                               "notify, assess the patient, record as adverse event / deviation",
+                               ("treating physician", "patient", "medical director"))
+    return SterilityNotice(lot.lot_number,
+                           f"final culture grew {organism}: reject the lot, do not infuse",
+                           ("medical director", "treating physician"))
