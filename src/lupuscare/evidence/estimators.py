@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 from scipy.optimize import brentq
 
 from lupuscare.errors import InputError
@@ -28,6 +29,7 @@ LL0_TOL = np.finfo(float).eps ** 0.25  # metafor control$tol, used by the ll0 ch
 
 METHODS = ("EE", "DL", "REML", "ML", "PM", "EB", "HE", "SJ", "HS")
 ALIASES = {"FE": "EE", "CE": "EE", "CO": "HE", "VC": "HE", "MP": "PM", "HSK": "HSk"}
+EXTRA_METHODS = ("HSk", "PMM", "GENQ")  # beyond contracts §4; GENQ needs genq_weights
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ class Tau2Estimate:
 def normalise_method(method: str) -> str:
     m = str(method).upper()
     m = ALIASES.get(m, m)
-    if m not in (*METHODS, "HSk"):
+    if m not in (*METHODS, *EXTRA_METHODS):
         raise InputError("method", f"unknown method {method!r}; one of {', '.join(METHODS)}")
     return m
 
@@ -57,13 +59,38 @@ def _centered(yi: np.ndarray) -> np.ndarray:
     return yi - yi.mean()
 
 
-def estimate_tau2(method: str, yi: np.ndarray, vi: np.ndarray, X: np.ndarray) -> Tau2Estimate:
-    """Dispatch to the estimator named ``method`` (already normalised)."""
+def estimate_tau2(
+    method: str,
+    yi: np.ndarray,
+    vi: np.ndarray,
+    X: np.ndarray,
+    *,
+    tau2_init: float | None = None,
+    genq_weights: np.ndarray | None = None,
+) -> Tau2Estimate:
+    """Dispatch to the estimator named ``method`` (already normalised).
+
+    ``tau2_init`` replaces metafor's starting value (SJ: var(y)(k−1)/k; ML/REML/EB: max(0, HE)),
+    as metafor's ``control=list(tau2.init=...)``; ``genq_weights`` are the weights of the
+    generalised method-of-moments estimator GENQ (DerSimonian & Kacker 2007).
+    """
     if method == "EE":
         return Tau2Estimate(0.0, None)
-    if method in ("DL", "PM", "HS", "HSk") and np.any(vi <= 0):
+    if method in ("DL", "PM", "PMM", "HS", "HSk") and np.any(vi <= 0):
         raise InputError("vi", f"the {method} estimator needs every sampling variance > 0")
-    return _ESTIMATORS[method](_centered(yi), vi, X)
+    y = _centered(yi)
+    if method == "GENQ":
+        if genq_weights is None:
+            raise InputError("genq_weights", "method GENQ needs weights, one per study")
+        a = np.asarray(genq_weights, dtype=float).reshape(-1)
+        if a.size != y.size or np.any(~np.isfinite(a)) or np.any(a <= 0):
+            raise InputError("genq_weights", "need one positive weight per study")
+        return genq(y, vi, X, a)
+    if method == "SJ":
+        return sj(y, vi, X, tau2_init)
+    if method in ("ML", "REML", "EB"):
+        return _fisher_scoring(y, vi, X, method, tau2_init)
+    return _ESTIMATORS[method](y, vi, X)
 
 
 def dl(y: np.ndarray, vi: np.ndarray, X: np.ndarray) -> Tau2Estimate:
@@ -108,10 +135,13 @@ def hs(y: np.ndarray, vi: np.ndarray, X: np.ndarray, small_sample: bool = False)
     return Tau2Estimate(tau2, float(se))
 
 
-def sj(y: np.ndarray, vi: np.ndarray, X: np.ndarray) -> Tau2Estimate:
-    """Sidik–Jonkman: one weighted step from the start value var(y)·(k−1)/k."""
+def sj(
+    y: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2_init: float | None = None
+) -> Tau2Estimate:
+    """Sidik–Jonkman: one weighted step from the start value var(y)·(k−1)/k (or ``tau2_init``)."""
     k, p = X.shape
-    tau2_0 = float(np.var(y))  # = var(y)·(k−1)/k with R's n−1 variance
+    # var(y)·(k−1)/k with R's n−1 variance is numpy's population variance.
+    tau2_0 = float(np.var(y)) if tau2_init is None else float(tau2_init)
     if tau2_0 <= 0:
         raise InputError("yi", "the SJ estimator needs effect sizes that are not all equal")
     P = projection(1 / (vi + tau2_0), X)
@@ -133,6 +163,33 @@ def generalised_q(tau2: float, y: np.ndarray, vi: np.ndarray, X: np.ndarray) -> 
     beta = np.linalg.solve(X.T @ WX, WX.T @ y)
     r = y - X @ beta
     return float(np.sum(w * r * r))
+
+
+def genq(y: np.ndarray, vi: np.ndarray, X: np.ndarray, a: np.ndarray) -> Tau2Estimate:
+    """Generalised method of moments with weights a (DerSimonian & Kacker 2007; metafor GENQ).
+
+    With a = 1/(vᵢ + τ̂²_HE) it is the two-step "CA2", with a = 1/(vᵢ + τ̂²_DL) the two-step
+    "DL2" estimator.
+    """
+    k, p = X.shape
+    P = projection(a, X)
+    PV = P * vi[None, :]
+    trP = float(np.trace(P))
+    trPV = float(np.trace(PV))
+    tau2 = max(0.0, (float(y @ P @ y) - trPV) / trP)
+    se = np.sqrt(
+        (2 * np.sum(PV * PV.T) + 4 * tau2 * np.sum(PV * P) + 2 * tau2**2 * np.sum(P * P)) / trP**2
+    )
+    return Tau2Estimate(tau2, float(se))
+
+
+def pmm(y: np.ndarray, vi: np.ndarray, X: np.ndarray) -> Tau2Estimate:
+    """Median-unbiased Paule–Mandel: Q(τ²) equals the median of χ²(k − p) (metafor PMM)."""
+    k, p = X.shape
+    target = float(stats.chi2.ppf(0.5, k - p))
+    tau2 = _solve_q(lambda t: generalised_q(t, y, vi, X) - target, "PMM")
+    w = 1 / (vi + tau2)
+    return Tau2Estimate(tau2, float(np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)))
 
 
 def pm(y: np.ndarray, vi: np.ndarray, X: np.ndarray) -> Tau2Estimate:
@@ -159,10 +216,12 @@ def _solve_q(f: Callable[[float], float], name: str) -> float:
     return float(brentq(f, 0.0, TAU2_MAX, xtol=1e-14, rtol=1e-13, maxiter=500))
 
 
-def _fisher_scoring(y: np.ndarray, vi: np.ndarray, X: np.ndarray, kind: str) -> Tau2Estimate:
+def _fisher_scoring(
+    y: np.ndarray, vi: np.ndarray, X: np.ndarray, kind: str, tau2_init: float | None = None
+) -> Tau2Estimate:
     """ML, REML and EB by Fisher scoring as metafor does (start: max(0, HE); step halving)."""
     k, p = X.shape
-    tau2 = max(0.0, _he_raw(y, vi, X)[0])
+    tau2 = max(0.0, _he_raw(y, vi, X)[0]) if tau2_init is None else float(tau2_init)
     change = THRESHOLD + 1
     iterations = 0
     while change > THRESHOLD:
@@ -241,6 +300,7 @@ _ESTIMATORS: dict[str, Callable[..., Tau2Estimate]] = {
     "HSk": lambda y, vi, X: hs(y, vi, X, small_sample=True),
     "SJ": sj,
     "PM": pm,
+    "PMM": pmm,
     "ML": ml,
     "REML": reml,
     "EB": eb,

@@ -50,8 +50,16 @@ class HeterogeneityCI:
         }
 
 
-def confint_tau2(res: RMAResult, level: float | None = None) -> HeterogeneityCI:
-    """Q-profile confidence intervals for τ², τ, I² and H² of a fitted ``rma`` model."""
+def confint_tau2(res: RMAResult, level: float | None = None, type: str = "QP") -> HeterogeneityCI:
+    """Confidence intervals for τ², τ, I² and H² of a fitted ``rma`` model.
+
+    ``type="QP"`` (default, metafor's): Q-profile. ``type="PL"``: profile likelihood, for ML and
+    REML fits: the τ² where 2·(ℓ(τ̂²) − ℓ(τ²)) equals the χ²(1) quantile (Hardy & Thompson 1996).
+    """
+    if type == "PL":
+        return _profile_likelihood(res, level)
+    if type != "QP":
+        raise InputError("type", "one of QP, PL")
     if res.method in ("MH", "PETO"):
         raise InputError("method", "confint_tau2 needs a model fitted by rma()")
     level = res.level if level is None else float(level)
@@ -98,3 +106,34 @@ def _root(f) -> float:
         if hi > 1e12:
             raise ConvergenceError("tau2", "Q-profile bound not found below tau2 = 1e12")
     return float(brentq(f, 0.0, hi, xtol=1e-14, rtol=1e-13, maxiter=500))
+
+
+def _profile_likelihood(res: RMAResult, level: float | None) -> HeterogeneityCI:
+    from lupuscare.evidence.estimators import _ll
+
+    if res.method not in ("ML", "REML"):
+        raise InputError("method", "profile-likelihood CIs need an ML or REML fit")
+    level = res.level if level is None else float(level)
+    crit = float(stats.chi2.ppf(level / 100, 1))
+    y = res.yi - res.yi.mean()
+    ll_max = _ll(res.method, y, res.vi, res.X, res.tau2)
+
+    def f(t: float) -> float:
+        return 2 * (ll_max - _ll(res.method, y, res.vi, res.X, t)) - crit
+
+    lb = 0.0 if f(0.0) <= 0 else float(brentq(f, 0.0, res.tau2, xtol=1e-14, rtol=1e-13))
+    hi = max(1.0, 2 * res.tau2)
+    while f(hi) < 0:
+        hi *= 10
+        if hi > 1e12:
+            raise ConvergenceError("tau2", "profile-likelihood upper bound not found")
+    ub = float(brentq(f, res.tau2, hi, xtol=1e-14, rtol=1e-13))
+    vt = res.vt
+    est = res.tau2
+    return HeterogeneityCI(
+        tau2=Interval(est, lb, ub),
+        tau=Interval(float(np.sqrt(est)), float(np.sqrt(lb)), float(np.sqrt(ub))),
+        I2=Interval(*(100 * t / (vt + t) for t in (est, lb, ub))),
+        H2=Interval(*(1 + t / vt for t in (est, lb, ub))),
+        level=level,
+    )

@@ -251,12 +251,16 @@ def rma(
     measure: str | None = None,
     intercept: bool = True,
     ni: Any = None,
+    tau2_init: float | None = None,
+    genq_weights: Any = None,
     _allow_k1: bool = False,
 ) -> RMAResult:
     """Fit an equal-, random- or mixed-effects model (metafor ``rma.uni``).
 
     ``yi`` may be an :class:`EffectSizes` (then ``vi`` is taken from it) or an array of effects.
-    ``method``: EE, DL, REML (default), ML, PM, EB, HE, SJ, HS. ``test``: "z" or "knha".
+    ``method``: EE, DL, REML (default), ML, PM, EB, HE, SJ, HS (also HSk, PMM, and GENQ with
+    ``genq_weights``). ``test``: "z" or "knha". ``tau2_init``: starting value of the iterative
+    estimators (metafor ``control=list(tau2.init=)``).
     """
     y, v, es_measure, es_labels, es_ni = _as_arrays(yi, vi)
     measure = (measure or es_measure).upper()
@@ -285,7 +289,10 @@ def rma(
     if labels is not None and len(labels) != k:
         raise InputError("labels", f"has {len(labels)} labels, expected {k}")
     X, names = design_matrix(mods, k, intercept)
-    return fit_model(y, v, X, names, method, test, level, measure, labels, ni_arr, _allow_k1)
+    return fit_model(
+        y, v, X, names, method, test, level, measure, labels, ni_arr, _allow_k1,
+        tau2_init=tau2_init, genq_weights=genq_weights,
+    )  # fmt: skip
 
 
 def fit_model(
@@ -300,6 +307,9 @@ def fit_model(
     labels: tuple[str, ...] | None = None,
     ni: np.ndarray | None = None,
     allow_k1: bool = False,
+    *,
+    tau2_init: float | None = None,
+    genq_weights: Any = None,
 ) -> RMAResult:
     """Fit on a ready design matrix: used by ``rma`` and by refits (leave-one-out, cumulative)."""
     k, p = X.shape
@@ -307,7 +317,11 @@ def fit_model(
         raise InputError("yi", f"a random-effects model ({method}) needs at least 2 studies")
     if k < p or (method != "EE" and k <= p and not (allow_k1 and k == 1)):
         raise InputError("yi", f"{k} studies are too few for {p} coefficients")
-    est = Tau2Estimate(0.0, None) if k == 1 or method == "EE" else estimate_tau2(method, y, v, X)
+    est = (
+        Tau2Estimate(0.0, None)
+        if k == 1 or method == "EE"
+        else estimate_tau2(method, y, v, X, tau2_init=tau2_init, genq_weights=genq_weights)
+    )
     return _fit(y, v, X, tuple(names), est, method, test, level, measure, labels, ni)
 
 
@@ -468,3 +482,15 @@ def predict(res: RMAResult, newmods: Any = None, level: float | None = None) -> 
         "pred": pred, "se": se, "ci_lb": pred - crit * se, "ci_ub": pred + crit * se,
         "pi_lb": float(pred - crit * pi_se), "pi_ub": float(pred + crit * pi_se),
     }  # fmt: skip
+
+
+def predictive_probability(res: RMAResult, threshold: float = 0.0, below: bool = True) -> float:
+    """P(true effect in a new study < threshold) (or > with ``below=False``) from the predictive
+    distribution: normal (test z) or t(k − p) (knha) centred at the pooled estimate with
+    variance SE² + τ² (metafor ``predict(..., pi.type)`` conventions; intercept-only models)."""
+    if res.has_mods:
+        raise InputError("mods", "predictive probabilities are for models without moderators")
+    sd = float(np.sqrt(res.se**2 + res.tau2))
+    zq = (threshold - res.estimate) / sd
+    cdf = float(stats.t.cdf(zq, res.df) if res.test == "knha" else stats.norm.cdf(zq))
+    return cdf if below else 1 - cdf
