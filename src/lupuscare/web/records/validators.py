@@ -1,32 +1,24 @@
 """Field validators for clinical records: each raises ``ValidationError`` naming what is wrong.
 
-The vocabularies are not repeated here: findings come from ``lupuscare.clinical.vocabulary`` (when
-that module is installed), diary items from ``lupuscare.clinical.diary``.
+The vocabularies are not repeated here: findings come from ``lupuscare.clinical.vocabulary``, lab
+tests and their units from ``lupuscare.clinical.units``, diary items from
+``lupuscare.clinical.diary``.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from importlib import import_module
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 
+from lupuscare.clinical import units
 from lupuscare.clinical.diary import SYMPTOM_SCALE, SYMPTOMS, TRIGGERS, WARNING_SIGNS
+from lupuscare.clinical.vocabulary import FINDINGS
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-def known_findings() -> frozenset[str] | None:
-    """The contracts §2.1 finding names, or None while ``lupuscare.clinical.vocabulary`` is absent."""
-    try:
-        vocabulary = import_module("lupuscare.clinical.vocabulary")
-    except ModuleNotFoundError:
-        return None
-    names = getattr(vocabulary, "FINDINGS", None)
-    return frozenset(names) if names is not None else None
 
 
 def validate_name(value: str) -> None:
@@ -39,15 +31,29 @@ def validate_findings(value: Any) -> None:
     """A list of distinct finding names from the shared vocabulary."""
     if not isinstance(value, list):
         raise ValidationError("must be a list of finding names", code="invalid")
-    known = known_findings()
-    bad = []
-    for item in value:
-        if not isinstance(item, str) or not _NAME.match(item) or (known is not None and item not in known):
-            bad.append(item)
+    bad = [item for item in value if not isinstance(item, str) or item not in FINDINGS]
     if bad:
         raise ValidationError(f"unknown findings: {', '.join(map(repr, bad))}", code="unknown")
     if len(set(value)) != len(value):
         raise ValidationError("findings must not repeat", code="duplicate")
+
+
+def validate_lab_test(value: str) -> None:
+    """A lab test the unit conversions know (contracts.md §2.2)."""
+    if value not in units.CANONICAL_UNIT:
+        raise ValidationError(
+            f"unknown lab test {value!r}; known: {', '.join(units.CANONICAL_UNIT)}", code="unknown"
+        )
+
+
+def lab_unit_error(test: str, unit: str) -> str | None:
+    """Why ``unit`` is not accepted for ``test``, or None when it is."""
+    if test not in units.CANONICAL_UNIT:
+        return None  # reported on the test field
+    known = units.known_units(test)
+    if unit not in known:
+        return f"unit {unit!r} is not known for {test}; use one of: {', '.join(known)}"
+    return None
 
 
 def validate_time_zone(value: str) -> None:

@@ -16,7 +16,13 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from ..validators import validate_findings, validate_finite, validate_name
+from ..validators import (
+    lab_unit_error,
+    validate_findings,
+    validate_finite,
+    validate_lab_test,
+    validate_name,
+)
 from .patients import Patient
 
 # SLEDAI-2K descriptors count when present at the visit or in the preceding 10 days (Gladman DD,
@@ -102,7 +108,8 @@ class Assessment(models.Model):
 
         Labs: every result collected from ``date - window_days`` to ``date`` inclusive, oldest
         first (an abnormal value anywhere in the window counts). Medications: the courses active on
-        ``date`` (started on or before it, not stopped before it). ``previous``: the previous
+        ``date`` (started on or before it, not stopped before it). ``damage`` (contracts §2.4, for
+        the SDI): the damage items with onset on or before ``date``. ``previous``: the previous
         visit's document, without its own ``previous``.
         """
         patient = self.patient
@@ -133,6 +140,10 @@ class Assessment(models.Model):
                 k: v for k, v in (("new_a", self.bilag_new_a), ("new_b", self.bilag_new_b))
                 if v is not None
             }
+        doc["damage"] = [
+            d.to_document()
+            for d in DamageItem.objects.filter(patient_id=self.patient_id, onset__lte=self.date)
+        ]
         if with_previous:
             previous = self.previous()
             if previous is not None:
@@ -161,7 +172,7 @@ class LabResult(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lab_results")
     test = models.CharField(
-        max_length=64, validators=[validate_name], help_text="contracts.md §2.2 name, e.g. c3."
+        max_length=64, validators=[validate_lab_test], help_text="contracts.md §2.2 name, e.g. c3."
     )
     loinc = models.CharField(
         "LOINC code",
@@ -189,8 +200,13 @@ class LabResult(models.Model):
         return f"{self.test} {self.value:g} {self.unit}"
 
     def clean(self) -> None:
+        errors = {}
         if self.low is not None and self.high is not None and self.low > self.high:
-            raise ValidationError({"high": "must not be below low"})
+            errors["high"] = "must not be below low"
+        if self.test and self.unit and (problem := lab_unit_error(self.test, self.unit)):
+            errors["unit"] = problem
+        if errors:
+            raise ValidationError(errors)
 
     def to_document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"test": self.test, "value": self.value, "unit": self.unit}
