@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lupuscare.errors import InputError, MissingInputError
 from lupuscare.instruments.registry import score as registry_score
@@ -204,3 +206,27 @@ def test_registry_dict_shape():
                                             "followup": tp("2025-07-01", 0.3)},
                          guideline="eular-2019").to_dict()
     assert out["guideline"] == "eular-2019"
+
+
+def test_egfr_margin_must_be_a_number():
+    with pytest.raises(InputError) as err:
+        respond(2.0, 0.3, egfr_margin="0.1")
+    assert err.value.field == "egfr_margin"
+
+
+_RANK = {"none": 0, "partial": 1, "complete": 2}
+_upcr = st.decimals(min_value="0.01", max_value="12", places=2).map(float)
+_egfr = st.decimals(min_value="5", max_value="140", places=1).map(float)
+
+
+@settings(max_examples=150, deadline=None)
+@given(base=_upcr, follow=_upcr, lower=_upcr, be=_egfr, fe=_egfr,
+       guideline=st.sampled_from(["kdigo-2024", "eular-2019"]))
+def test_property_lower_followup_proteinuria_never_worsens_response(base, follow, lower, be, fe,
+                                                                    guideline):
+    lower = min(lower, follow)
+    a = respond(base, follow, base_egfr=be, follow_egfr=fe, guideline=guideline)
+    b = respond(base, lower, base_egfr=be, follow_egfr=fe, guideline=guideline)
+    assert _RANK[b["response"]] >= _RANK[a["response"]]
+    if not a["egfr_stable"]:
+        assert a["response"] == "none"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lupuscare.errors import InputError, MissingInputError
 from lupuscare.instruments.classification_vocabulary import CRITERIA
@@ -104,3 +106,26 @@ def test_proteinuria_exactly_500mg_meets_slicc_but_not_eular():
     assert slicc(doc["criteria"])["clinical"] == 1
     assert eular(doc)["total"] == 0
     assert acr(doc)["count"] == 1  # the ANA only
+
+
+_names = st.sampled_from(sorted(CRITERIA))
+
+
+@settings(max_examples=200, deadline=None)
+@given(criteria=st.lists(_names, unique=True, max_size=10), extra=_names,
+       na=st.lists(_names, unique=True, max_size=3), ana=st.sampled_from([None, 40, 160]))
+def test_property_adding_a_criterion_unclassifies_only_through_the_coombs_rule(criteria, extra, na, ana):
+    doc = {"not_attributable": na, **({"ana_titer": ana} if ana else {})}
+    before = score({**doc, "criteria": criteria})
+    after = score({**doc, "criteria": sorted(set(criteria) | {extra})})
+    coombs_rule = extra in ("haemolytic_anaemia", "autoimmune_haemolysis") and "direct_coombs" in criteria
+    if before["classified"] and not coombs_rule:
+        assert after["classified"]
+    if not coombs_rule:
+        assert after["clinical"] + after["immunologic"] >= before["clinical"] + before["immunologic"]
+
+
+def test_coombs_rule_can_unclassify_by_design():
+    three_and_coombs = ["non_scarring_alopecia", "oral_ulcers", "thrombocytopenia", "direct_coombs"]
+    assert slicc(three_and_coombs)["classified"] is True
+    assert slicc(three_and_coombs + ["haemolytic_anaemia"])["classified"] is False

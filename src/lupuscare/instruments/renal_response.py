@@ -174,8 +174,8 @@ def score(document: dict[str, Any], **options: Any) -> InstrumentResult:
     egfr_change = (follow.egfr - base.egfr) / base.egfr
 
     if guideline == "kdigo-2024":
-        margin = Fraction(repr(options["egfr_margin"])) if "egfr_margin" in options \
-            else KDIGO_EGFR_MARGIN_DEFAULT
+        margin = (_number(options["egfr_margin"], "egfr_margin") if "egfr_margin" in options
+                  else KDIGO_EGFR_MARGIN_DEFAULT)
         lo, hi = KDIGO_EGFR_MARGIN_RANGE
         if not lo <= margin <= hi:
             raise InputError("egfr_margin", "KDIGO 2024 allows 0.10 to 0.15 (10-15% of baseline)")
