@@ -157,3 +157,28 @@ def test_every_vocabulary_name_is_documented():
     doc = (Path(__file__).parents[2] / "docs/instruments/classification-vocabulary.md").read_text()
     for name in CRITERIA:
         assert f"| `{name}` |" in doc, name
+
+
+# Oracle cases from NguyenKz/SLE-EULAR-ACR-2019 criteria/test_cases.md (domain maximum and the
+# 8/10/19/20 totals); their "score >= 20" tier is not part of the criteria and is not reproduced.
+@pytest.mark.parametrize(("criteria", "domain", "points"), [
+    (["delirium", "psychosis", "seizure"], "neuropsychiatric", 5),
+    (["oral_ulcers", "subacute_or_discoid_lupus", "acute_cutaneous_lupus"], "mucocutaneous", 6),
+    (["pleural_or_pericardial_effusion", "acute_pericarditis"], "serosal", 6),
+    (["proteinuria", "lupus_nephritis_class_ii_or_v", "lupus_nephritis_class_iii_or_iv"], "renal", 10),
+])
+def test_oracle_domain_maximum(criteria, domain, points):
+    r = eular(criteria)
+    assert r["domains"][domain] == points == r["total"]
+
+
+@pytest.mark.parametrize(("criteria", "total", "classified"), [
+    (["fever", "proteinuria", "antiphospholipid_antibodies"], 8, False),
+    (["lupus_nephritis_class_iii_or_iv"], 10, True),
+    (["lupus_nephritis_class_ii_or_v", "acute_cutaneous_lupus", "leukopenia", "fever"], 19, True),
+    (["lupus_nephritis_class_iii_or_iv", "acute_cutaneous_lupus", "antiphospholipid_antibodies",
+      "fever"], 20, True),
+])
+def test_oracle_totals(criteria, total, classified):
+    r = eular(criteria)
+    assert (r["total"], r["classified"]) == (total, classified)
