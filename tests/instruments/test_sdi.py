@@ -243,3 +243,11 @@ def test_count_on_a_single_point_item_scores_one_and_says_so():
     result = sdi([{"item": "cataract", "onset": "2019-04-01", "count": 2}])
     assert result["total"] == 1
     assert "at most 1" in result.explanation[0].note
+
+
+def test_site_items_two_events_are_two_sites_even_same_day():
+    damage = [{"item": "malignancy", "onset": "2024-01-01"}, {"item": "malignancy", "onset": "2024-01-01"}]
+    assert sdi(damage)["domains"]["malignancy"] == 2
+    avn = [{"item": "avascular_necrosis", "onset": "2024-01-01"},
+           {"item": "avascular_necrosis", "onset": "2024-01-01"}]
+    assert sdi(avn)["domains"]["musculoskeletal"] == 1  # episode item: needs 6 months apart
