@@ -1,8 +1,8 @@
 """`lupuscare evidence`: the curated MSC-in-lupus evidence (dataset, analysis, report).
 
-    lupuscare evidence report --out DIR        self-contained HTML report (DIR/index.html)
-    lupuscare evidence dataset [--json] [--file F]   validate and show the curated dataset
-    lupuscare evidence analysis [--json] [--r R ...] the analysis behind the report
+lupuscare evidence report --out DIR        self-contained HTML report (DIR/index.html)
+lupuscare evidence dataset [--json] [--file F]   validate and show the curated dataset
+lupuscare evidence analysis [--json] [--r R ...] the analysis behind the report
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import typer
 from lupuscare.cli.errors import fail
 from lupuscare.errors import InputError
 
-evidence_app = typer.Typer(help="Curated evidence syntheses (stem-cell therapy in lupus).",
-                           no_args_is_help=True)
+evidence_app = typer.Typer(
+    help="Curated evidence syntheses (stem-cell therapy in lupus).", no_args_is_help=True
+)
 
 
 @evidence_app.command("report")
@@ -44,8 +45,13 @@ def report_command(
 
 @evidence_app.command("dataset")
 def dataset_command(
-    json_out: Annotated[bool, typer.Option("--json", help="One JSON array of rows on stdout.")] = False,
-    file: Annotated[Path | None, typer.Option("--file", help="Validate this CSV instead of the packaged dataset.")] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="One JSON array of rows on stdout.")
+    ] = False,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Validate this CSV instead of the packaged dataset."),
+    ] = None,
 ) -> None:
     """Validate the curated dataset (or FILE) and print it."""
     from lupuscare.evidence.lupus.dataset import load
@@ -64,13 +70,19 @@ def dataset_command(
     typer.echo("provenance: " + ", ".join(f"{k} {v}" for k, v in sorted(by_prov.items())))
     for sid in ds.study_ids():
         first = ds.first(sid)
-        typer.echo(f"  {sid:<14} {first.design:<13} {first.cohort:<18} {len(ds.study(sid)):>3} rows")
+        typer.echo(
+            f"  {sid:<14} {first.design:<13} {first.cohort:<18} {len(ds.study(sid)):>3} rows"
+        )
 
 
 @evidence_app.command("analysis")
 def analysis_command(
-    json_out: Annotated[bool, typer.Option("--json", help="The full analysis as JSON on stdout.")] = False,
-    r: Annotated[list[float] | None, typer.Option("--r", help="Assumed pre-post correlation (repeatable).")] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="The full analysis as JSON on stdout.")
+    ] = False,
+    r: Annotated[
+        list[float] | None, typer.Option("--r", help="Assumed pre-post correlation (repeatable).")
+    ] = None,
 ) -> None:
     """Run the analysis (claims check, overlap, pre-post sensitivity, randomised, GRADE)."""
     from lupuscare.evidence.lupus.analysis import DEFAULT_CORRELATIONS, run

@@ -23,15 +23,19 @@ def data(result):
 
 
 def _row(data, outcome, measure, r):
-    return next(x for x in data["prepost"][outcome]["rows"] if x["measure"] == measure and x["r"] == r)
+    return next(
+        x for x in data["prepost"][outcome]["rows"] if x["measure"] == measure and x["r"] == r
+    )
 
 
 def test_liang_sledai_raw_mean_change_by_hand(data):
     # Liang 2010: 12.2 (SD 3.3) -> 3.2 (SD 2.8), n = 12.
     # MC = 3.2 - 12.2 = -9.0; v = (2.8^2 + 3.3^2 - 2 r 2.8 3.3) / 12.
-    for r, v in ((0.2, (7.84 + 10.89 - 2 * 0.2 * 9.24) / 12),
-                 (0.5, (7.84 + 10.89 - 9.24) / 12),      # = 0.790833
-                 (0.8, (7.84 + 10.89 - 2 * 0.8 * 9.24) / 12)):
+    for r, v in (
+        (0.2, (7.84 + 10.89 - 2 * 0.2 * 9.24) / 12),
+        (0.5, (7.84 + 10.89 - 9.24) / 12),  # = 0.790833
+        (0.8, (7.84 + 10.89 - 2 * 0.8 * 9.24) / 12),
+    ):
         row = _row(data, "sledai", "MC", r)
         assert row["estimate"] == pytest.approx(-9.0)
         assert row["vi"][0] == pytest.approx(v, rel=1e-12)
@@ -81,20 +85,38 @@ def test_randomised_evidence_matches_computed_and_published_values(data):
     cont = {e["outcome"]: e for e in data["randomised"]["continuous"]}
     # evidence-synthesis.md B.3 [COMPUTED]: remission RR 0.90 (0.55, 1.46); complete RR 0.83 (0.29, 2.37)
     rr = binary["remission_any"]["RR_exp"]
-    assert (round(rr["estimate"], 2), round(rr["ci_lb"], 2), round(rr["ci_ub"], 2)) == (0.90, 0.55, 1.46)
+    assert (round(rr["estimate"], 2), round(rr["ci_lb"], 2), round(rr["ci_ub"], 2)) == (
+        0.90,
+        0.55,
+        1.46,
+    )
     rr = binary["complete_remission"]["RR_exp"]
-    assert (round(rr["estimate"], 2), round(rr["ci_lb"], 2), round(rr["ci_ub"], 2)) == (0.83, 0.29, 2.37)
+    assert (round(rr["estimate"], 2), round(rr["ci_lb"], 2), round(rr["ci_ub"], 2)) == (
+        0.83,
+        0.29,
+        2.37,
+    )
     # Risk difference by hand: 9/12 - 5/6 = -0.0833
     assert binary["remission_any"]["RD"]["estimate"] == pytest.approx(9 / 12 - 5 / 6)
     md = cont["proteinuria_24h"]["MD"]
-    assert (round(md["estimate"], 2), round(md["ci_lb"], 2), round(md["ci_ub"], 2)) == (-2.10, -4.33, 0.13)
+    assert (round(md["estimate"], 2), round(md["ci_lb"], 2), round(md["ci_ub"], 2)) == (
+        -2.10,
+        -4.33,
+        0.13,
+    )
     md = cont["change_sledai"]["MD"]
-    assert (round(md["estimate"], 1), round(md["ci_lb"], 1), round(md["ci_ub"], 1)) == (-3.0, -9.8, 3.8)
+    assert (round(md["estimate"], 1), round(md["ci_lb"], 1), round(md["ci_ub"], 1)) == (
+        -3.0,
+        -9.8,
+        3.8,
+    )
     # Published: Zhou 2020 Table 2, serum creatinine at 6 months, k = 1 (Deng): 3.92 (-8.55, 16.39);
     # our MD from Deng's Table 2 agrees to within rounding of the arm-level inputs.
     md = cont["serum_creatinine"]["MD"]
     assert md["estimate"] == pytest.approx(3.92, abs=0.1)
-    assert md["ci_lb"] == pytest.approx(-8.55, abs=0.1) and md["ci_ub"] == pytest.approx(16.39, abs=0.1)
+    assert md["ci_lb"] == pytest.approx(-8.55, abs=0.1) and md["ci_ub"] == pytest.approx(
+        16.39, abs=0.1
+    )
 
 
 def test_randomised_and_single_arm_evidence_are_kept_apart(data):
@@ -111,7 +133,13 @@ def test_remission_proportions_take_one_report_per_cohort(data):
     assert len({s for s in ids}) == len(ids)
     ctl = rem["controls"][0]
     assert (ctl["events"], ctl["n"]) == (5, 6)
-    assert 0 < rem["proportion"]["ci_lb"] < rem["proportion"]["estimate"] < rem["proportion"]["ci_ub"] < 1
+    assert (
+        0
+        < rem["proportion"]["ci_lb"]
+        < rem["proportion"]["estimate"]
+        < rem["proportion"]["ci_ub"]
+        < 1
+    )
 
 
 def test_certainty_is_rated_for_every_analysed_outcome(data):

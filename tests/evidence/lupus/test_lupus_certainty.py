@@ -29,17 +29,24 @@ def test_no_downgrade_keeps_the_starting_level():
     assert g.rate("x", "single_arm", _all()).final == "low"
 
 
-@pytest.mark.parametrize(("total", "expected"), [(1, "moderate"), (2, "low"), (3, "very low"), (5, "very low")])
+@pytest.mark.parametrize(
+    ("total", "expected"), [(1, "moderate"), (2, "low"), (3, "very low"), (5, "very low")]
+)
 def test_each_level_of_downgrade_from_high(total, expected):
-    levels = {"risk_of_bias": min(total, 2), "imprecision": min(max(total - 2, 0), 2),
-              "publication_bias": 1 if total > 4 else 0}
+    levels = {
+        "risk_of_bias": min(total, 2),
+        "imprecision": min(max(total - 2, 0), 2),
+        "publication_bias": 1 if total > 4 else 0,
+    }
     assert sum(levels.values()) == total
     assert g.rate("x", "rct", _all(levels)).final == expected
 
 
 def test_single_arm_with_one_downgrade_is_very_low_and_never_lower():
     assert g.rate("x", "single_arm", _all({"risk_of_bias": 1})).final == "very low"
-    assert g.rate("x", "single_arm", _all({"risk_of_bias": 2, "imprecision": 2})).final == "very low"
+    assert (
+        g.rate("x", "single_arm", _all({"risk_of_bias": 2, "imprecision": 2})).final == "very low"
+    )
 
 
 def test_every_domain_must_be_judged_once_with_a_reason():
@@ -58,7 +65,9 @@ def test_every_domain_must_be_judged_once_with_a_reason():
 def test_imprecision_ci_crossing_no_effect():
     # OIS met (n == OIS, the boundary): only the CI matters.
     assert g.imprecision(0.80, 0.95, null=1.0, total_n=500, ois=500).levels == 0
-    assert g.imprecision(0.80, 1.00, null=1.0, total_n=500, ois=500).levels == 1  # limit on 1 counts
+    assert (
+        g.imprecision(0.80, 1.00, null=1.0, total_n=500, ois=500).levels == 1
+    )  # limit on 1 counts
     assert g.imprecision(0.80, 1.01, null=1.0, total_n=500, ois=500).levels == 1
 
 
@@ -72,8 +81,18 @@ def test_imprecision_below_the_optimal_information_size():
 
 def test_imprecision_appreciable_benefit_and_harm_rates_down_two():
     # GRADE 6: RR under 0.75 and over 1.25 both inside the CI.
-    assert g.imprecision(0.74, 1.26, null=1.0, total_n=5000, ois=500, appreciable=g.APPRECIABLE_RR).levels == 2
-    assert g.imprecision(0.75, 1.26, null=1.0, total_n=5000, ois=500, appreciable=g.APPRECIABLE_RR).levels == 1
+    assert (
+        g.imprecision(
+            0.74, 1.26, null=1.0, total_n=5000, ois=500, appreciable=g.APPRECIABLE_RR
+        ).levels
+        == 2
+    )
+    assert (
+        g.imprecision(
+            0.75, 1.26, null=1.0, total_n=5000, ois=500, appreciable=g.APPRECIABLE_RR
+        ).levels
+        == 1
+    )
 
 
 def test_ois_dichotomous_against_hand_computation():

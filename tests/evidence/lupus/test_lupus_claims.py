@@ -17,8 +17,13 @@ def test_claimed_numbers_come_from_the_dataset(audit):
     pooled = {c["key"]: c for c in audit["pooled_claims"]}
     assert set(pooled) == {"sledai", "proteinuria_24h", "c3"}
     assert pooled["sledai"]["smd"] == -1.76
-    assert audit["counts"] == {"included_studies": 8, "included_patients": 213, "included_rcts": 3,
-                               "rct_patients": 66, "studies_reporting_adverse_events": 4}
+    assert audit["counts"] == {
+        "included_studies": 8,
+        "included_patients": 213,
+        "included_rcts": 3,
+        "rct_patients": 66,
+        "studies_reporting_adverse_events": 4,
+    }
 
 
 def test_study_list_and_rcts_are_not_reproducible(audit):
@@ -38,14 +43,16 @@ def test_implied_standard_error_and_sample_size():
 
 
 def test_symmetric_claims_are_consistent_and_asymmetric_would_be_flagged(audit):
-    smd_checks = [c for c in audit["checks"] if c["claim"].startswith(("SLE disease", "24-h", "complement"))]
+    smd_checks = [
+        c for c in audit["checks"] if c["claim"].startswith(("SLE disease", "24-h", "complement"))
+    ]
     assert len(smd_checks) == 3 and all(c["status"] == claims.CONSISTENT for c in smd_checks)
 
 
 def test_zhou_adverse_event_odds_ratio_is_not_reproducible_from_seen_counts(audit):
     zhou = next(c for c in audit["checks"] if c["claim"].startswith("Zhou 2020"))
     assert zhou["status"] == claims.NOT_REPRODUCIBLE
-    assert "OR 0.40" in zhou["recomputed"]   # (2 x 4) / (10 x 2) from Deng's 2/12 vs 2/6
+    assert "OR 0.40" in zhou["recomputed"]  # (2 x 4) / (10 x 2) from Deng's 2/12 vs 2/6
 
 
 def test_candidates_are_labelled_as_an_inference(audit):

@@ -20,7 +20,11 @@ def ds():
 def text() -> str:
     from importlib import resources
 
-    return resources.files("lupuscare.evidence.lupus").joinpath("msc_sle.csv").read_text(encoding="utf-8")
+    return (
+        resources.files("lupuscare.evidence.lupus")
+        .joinpath("msc_sle.csv")
+        .read_text(encoding="utf-8")
+    )
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -57,10 +61,14 @@ def test_seen_numbers_match_the_primary_reports(ds):
     msc = ds.select(study_id="Deng2017", outcome="remission_any", arm="msc")[0]
     pla = ds.select(study_id="Deng2017", outcome="remission_any", arm="placebo")[0]
     assert (msc.value, msc.n, pla.value, pla.n) == (9, 12, 5, 6)
-    prot = {r.arm: (r.value, r.sd) for r in ds.select(study_id="Deng2017", outcome="proteinuria_24h")}
+    prot = {
+        r.arm: (r.value, r.sd) for r in ds.select(study_id="Deng2017", outcome="proteinuria_24h")
+    }
     assert prot == {"msc": (1.0, 1.0), "placebo": (3.1, 2.7)}
     # Liang 2010 abstract: SLEDAI 12.2 +/- 3.3 -> 3.2 +/- 2.8 at 12 months, n = 12.
-    sledai = {r.timepoint: (r.value, r.sd, r.n) for r in ds.select(study_id="Liang2010", outcome="sledai")}
+    sledai = {
+        r.timepoint: (r.value, r.sd, r.n) for r in ds.select(study_id="Liang2010", outcome="sledai")
+    }
     assert sledai == {"baseline": (12.2, 3.3, 12), "12 mo": (3.2, 2.8, 12)}
     # Liu 2018 abstract: SMD -1.74 (-2.46 to -1.03) for 24-h proteinuria; 8 studies, 213 patients.
     liu = ds.value("Liu2018", "proteinuria_24h", stat="smd")
@@ -88,21 +96,24 @@ def test_header_must_match_exactly(text):
     assert err.value.field == "header"
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"provenance": "probably"}, "provenance"),
-    ({"design": "rct-ish"}, "design"),
-    ({"arm": "both"}, "arm"),
-    ({"stat": "mode"}, "stat"),
-    ({"value": "twelve"}, "value"),
-    ({"value": "nan"}, "value"),
-    ({"n": "12.5"}, "n"),
-    ({"n": "0"}, "n"),
-    ({"sd": "-1"}, "sd"),
-    ({"year": "2011"}, "year"),
-    ({"source": ""}, "source"),
-    ({"provenance": "derived"}, "derivation"),
-    ({"derivation": "made up"}, "derivation"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"provenance": "probably"}, "provenance"),
+        ({"design": "rct-ish"}, "design"),
+        ({"arm": "both"}, "arm"),
+        ({"stat": "mode"}, "stat"),
+        ({"value": "twelve"}, "value"),
+        ({"value": "nan"}, "value"),
+        ({"n": "12.5"}, "n"),
+        ({"n": "0"}, "n"),
+        ({"sd": "-1"}, "sd"),
+        ({"year": "2011"}, "year"),
+        ({"source": ""}, "source"),
+        ({"provenance": "derived"}, "derivation"),
+        ({"derivation": "made up"}, "derivation"),
+    ],
+)
 def test_validator_names_the_bad_field(text, changes, field):
     with pytest.raises(InputError) as err:
         parse(_mutate(text, "Liang2010", "sledai", **changes))

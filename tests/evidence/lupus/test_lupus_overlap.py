@@ -10,12 +10,14 @@ from lupuscare.evidence.lupus.overlap import RULE, Candidate, cohort_groups, one
 
 
 def test_largest_report_wins_then_latest_then_alphabetical():
-    sel = one_per_cohort([
-        Candidate("Liang2010", "nj", 12, 2010),
-        Candidate("Gu2014", "nj", 81, 2014),
-        Candidate("Wang2013", "nj", 81, 2013),   # tie on n with Gu2014: the later report wins
-        Candidate("Deng2017", "Deng2017", 12, 2017),
-    ])
+    sel = one_per_cohort(
+        [
+            Candidate("Liang2010", "nj", 12, 2010),
+            Candidate("Gu2014", "nj", 81, 2014),
+            Candidate("Wang2013", "nj", 81, 2013),  # tie on n with Gu2014: the later report wins
+            Candidate("Deng2017", "Deng2017", 12, 2017),
+        ]
+    )
     assert [c.study_id for c in sel.kept] == ["Deng2017", "Gu2014"]
     excluded = {c.study_id: why for c, why in sel.excluded}
     assert set(excluded) == {"Liang2010", "Wang2013"}
@@ -29,12 +31,15 @@ def test_rule_is_stated_with_every_selection():
 
 
 candidates = st.lists(
-    st.builds(Candidate,
-              study_id=st.text(alphabet="ABCDEFGH", min_size=1, max_size=3).map(lambda s: s + "2010"),
-              cohort=st.sampled_from(["nanjing", "kunming", "paris", "solo"]),
-              n=st.integers(min_value=1, max_value=200),
-              year=st.integers(min_value=2009, max_value=2025)),
-    max_size=12)
+    st.builds(
+        Candidate,
+        study_id=st.text(alphabet="ABCDEFGH", min_size=1, max_size=3).map(lambda s: s + "2010"),
+        cohort=st.sampled_from(["nanjing", "kunming", "paris", "solo"]),
+        n=st.integers(min_value=1, max_value=200),
+        year=st.integers(min_value=2009, max_value=2025),
+    ),
+    max_size=12,
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -42,10 +47,10 @@ candidates = st.lists(
 def test_no_cohort_is_ever_counted_twice(cands):
     sel = one_per_cohort(cands)
     cohorts = [c.cohort for c in sel.kept]
-    assert len(cohorts) == len(set(cohorts))                     # never twice
-    assert set(cohorts) == {c.cohort for c in cands}              # never dropped entirely
-    assert len(sel.kept) + len(sel.excluded) == len(cands)        # everything accounted for
-    for kept in sel.kept:                                         # the kept report is the largest
+    assert len(cohorts) == len(set(cohorts))  # never twice
+    assert set(cohorts) == {c.cohort for c in cands}  # never dropped entirely
+    assert len(sel.kept) + len(sel.excluded) == len(cands)  # everything accounted for
+    for kept in sel.kept:  # the kept report is the largest
         assert kept.n == max(c.n for c in cands if c.cohort == kept.cohort)
 
 
@@ -53,7 +58,9 @@ def test_drum_tower_reports_are_one_cohort():
     groups = {g.cohort: g for g in cohort_groups(load())}
     nj = groups["nanjing-drumtower"]
     ids = [s for s, _, _ in nj.reports]
-    assert {"Liang2010", "Sun2010", "Wang2013", "Wang2014", "Gu2014", "LiX2013", "Bao2023"} <= set(ids)
-    assert nj.largest_report == 92                      # Bao 2023
-    assert nj.naive_total > 2 * nj.largest_report       # what double counting would add
+    assert {"Liang2010", "Sun2010", "Wang2013", "Wang2014", "Gu2014", "LiX2013", "Bao2023"} <= set(
+        ids
+    )
+    assert nj.largest_report == 92  # Bao 2023
+    assert nj.naive_total > 2 * nj.largest_report  # what double counting would add
     assert "Deng2017" not in ids and "Liu2018" not in ids

@@ -19,8 +19,19 @@ def page(ctx):
     return report.render_html(ctx)
 
 
-SECTIONS = ("plain-summary", "approval", "fda-warning", "claims", "overlap", "randomised",
-            "prepost", "remission", "grade", "sources", "disclaimer")
+SECTIONS = (
+    "plain-summary",
+    "approval",
+    "fda-warning",
+    "claims",
+    "overlap",
+    "randomised",
+    "prepost",
+    "remission",
+    "grade",
+    "sources",
+    "disclaimer",
+)
 
 
 def test_every_key_section_is_present(page):
@@ -48,30 +59,30 @@ def test_forest_plots_are_inline_svg_from_the_engine(ctx, page):
 
 def test_required_messages_for_patients(ctx, page):
     text = " ".join(ctx["plain_summary"])
-    assert "9 of 12" in text and "5 of 6" in text          # the blinded trial, in counts
+    assert "9 of 12" in text and "5 of 6" in text  # the blinded trial, in counts
     assert "very low" in text
     assert "No stem-cell or mesenchymal stromal cell (MSC) product is approved for lupus" in page
-    assert "likely being deceived" in page                  # the FDA warning
+    assert "likely being deceived" in page  # the FDA warning
     assert "Not medical advice" in page and "Medical disclaimer" in page
 
 
 def test_numbers_for_clinicians(page):
-    assert "assumed r" in page and "0.2" in page and "0.8" in page   # correlation sensitivity
-    assert "nanjing-drumtower" in page                              # overlap table
-    assert "risk of bias" in page and "publication bias" in page    # GRADE table
-    assert "10.1136/annrheumdis-2017-211073" in page                 # sources list
+    assert "assumed r" in page and "0.2" in page and "0.8" in page  # correlation sensitivity
+    assert "nanjing-drumtower" in page  # overlap table
+    assert "risk of bias" in page and "publication bias" in page  # GRADE table
+    assert "10.1136/annrheumdis-2017-211073" in page  # sources list
 
 
 def test_context_is_plain_data_for_the_web_app(ctx):
     import json
 
     plain = {k: v for k, v in ctx.items() if k != "figures"}
-    json.dumps(plain, default=float)   # serialisable, no model objects
+    json.dumps(plain, default=float)  # serialisable, no model objects
     assert ctx["title"] and ctx["disclaimer"] and ctx["certainty"]
 
 
 def test_inline_svg_refuses_scripts():
     with pytest.raises(ValueError):
-        report._inline_svg('<svg><script>alert(1)</script></svg>')
+        report._inline_svg("<svg><script>alert(1)</script></svg>")
     with pytest.raises(ValueError):
         report._inline_svg('<svg><image href="https://example.org/x.png"/></svg>')

@@ -35,7 +35,10 @@ from lupuscare.evidence.lupus.overlap import (
 
 DEFAULT_CORRELATIONS: tuple[float, ...] = (0.2, 0.5, 0.8)
 SINGLE_ARM_DESIGNS = ("single_arm", "case_series", "cohort")
-PREPOST_OUTCOMES = {"sledai": "SLEDAI (disease activity)", "proteinuria_24h": "24-hour urine protein"}
+PREPOST_OUTCOMES = {
+    "sledai": "SLEDAI (disease activity)",
+    "proteinuria_24h": "24-hour urine protein",
+}
 PREPOST_FOLLOW_UP_MONTHS = 12.0
 REMISSION_OUTCOMES = ("renal_remission", "remission_any")
 # Randomised outcomes compared MSC minus control. Binary: RR and RD; continuous: MD.
@@ -67,8 +70,23 @@ def _fit(es, *, pool: bool) -> RMAResult:
 
 
 def _fit_dict(res: RMAResult) -> dict[str, Any]:
-    keys = ("k", "estimate", "se", "ci_lb", "ci_ub", "pval", "tau2", "I2", "Q", "Q_pval",
-            "pi_lb", "pi_ub", "method", "test", "measure")
+    keys = (
+        "k",
+        "estimate",
+        "se",
+        "ci_lb",
+        "ci_ub",
+        "pval",
+        "tau2",
+        "I2",
+        "Q",
+        "Q_pval",
+        "pi_lb",
+        "pi_ub",
+        "method",
+        "test",
+        "measure",
+    )
     d = res.to_dict()
     out = {k: d.get(k) for k in keys}
     out["studies"] = d.get("studies")
@@ -97,8 +115,9 @@ class PrePost:
     rows: tuple[int, int]
 
 
-def prepost_candidates(dataset: Dataset, outcome: str,
-                       months: float = PREPOST_FOLLOW_UP_MONTHS) -> tuple[list[PrePost], list[str]]:
+def prepost_candidates(
+    dataset: Dataset, outcome: str, months: float = PREPOST_FOLLOW_UP_MONTHS
+) -> tuple[list[PrePost], list[str]]:
     """Single-arm reports with seen baseline and follow-up mean and SD, and why others are left out."""
     by_study: dict[str, list[Row]] = {}
     for r in dataset.select(outcome=outcome, design=SINGLE_ARM_DESIGNS, arm="msc"):
@@ -107,18 +126,36 @@ def prepost_candidates(dataset: Dataset, outcome: str,
     for sid, rows in sorted(by_study.items()):
         base = [r for r in rows if r.time_months == 0]
         follow = [r for r in rows if r.time_months == months]
-        if not all(r.poolable and r.stat == "mean" and r.sd is not None for r in base + follow) \
-                or not base or not follow:
+        if (
+            not all(r.poolable and r.stat == "mean" and r.sd is not None for r in base + follow)
+            or not base
+            or not follow
+        ):
             kinds = sorted({f"{r.stat} ({r.provenance})" for r in rows})
-            left_out.append(f"{sid}: no seen mean and SD at baseline and {months:g} months "
-                            f"(has {', '.join(kinds)})")
+            left_out.append(
+                f"{sid}: no seen mean and SD at baseline and {months:g} months "
+                f"(has {', '.join(kinds)})"
+            )
             continue
         pre, post = base[0], follow[0]
         if pre.n is None or post.n is None or pre.n != post.n:
             left_out.append(f"{sid}: number of patients at each time point not stated")
             continue
-        found.append(PrePost(sid, pre.cohort, pre.year, pre.n, pre.value, pre.sd, post.value,
-                             post.sd, months, pre.unit, (pre.index, post.index)))
+        found.append(
+            PrePost(
+                sid,
+                pre.cohort,
+                pre.year,
+                pre.n,
+                pre.value,
+                pre.sd,
+                post.value,
+                post.sd,
+                months,
+                pre.unit,
+                (pre.index, post.index),
+            )
+        )
     return found, left_out
 
 
@@ -129,16 +166,32 @@ def prepost_effects(studies: Sequence[PrePost], r: float, measure: str):
     pre = [s.pre_mean for s in studies]
     n = [s.n for s in studies]
     if measure == "MC":
-        return escalc("MC", m1i=post, m2i=pre, sd1i=[s.post_sd for s in studies],
-                      sd2i=[s.pre_sd for s in studies], ni=n, ri=[r] * len(studies), labels=labels)
+        return escalc(
+            "MC",
+            m1i=post,
+            m2i=pre,
+            sd1i=[s.post_sd for s in studies],
+            sd2i=[s.pre_sd for s in studies],
+            ni=n,
+            ri=[r] * len(studies),
+            labels=labels,
+        )
     if measure == "SMCR":
-        return escalc("SMCR", m1i=post, m2i=pre, sd1i=[s.pre_sd for s in studies], ni=n,
-                      ri=[r] * len(studies), labels=labels)
+        return escalc(
+            "SMCR",
+            m1i=post,
+            m2i=pre,
+            sd1i=[s.pre_sd for s in studies],
+            ni=n,
+            ri=[r] * len(studies),
+            labels=labels,
+        )
     raise InputError("measure", f"{measure!r} is not a pre-post measure (MC or SMCR)")
 
 
-def prepost_sensitivity(dataset: Dataset, outcome: str,
-                        correlations: Sequence[float] = DEFAULT_CORRELATIONS) -> dict[str, Any]:
+def prepost_sensitivity(
+    dataset: Dataset, outcome: str, correlations: Sequence[float] = DEFAULT_CORRELATIONS
+) -> dict[str, Any]:
     """Before/after change at every assumed correlation, one report per cohort."""
     if not correlations:
         raise InputError("correlations", "give at least one assumed pre-post correlation")
@@ -194,10 +247,22 @@ def randomised(dataset: Dataset) -> dict[str, Any]:
                 cells.append((sid, int(msc.value), msc.n, int(ctl.value), ctl.n, msc.timepoint))
         if not cells:
             continue
-        cols = dict(ai=[c[1] for c in cells], n1i=[c[2] for c in cells],
-                    ci=[c[3] for c in cells], n2i=[c[4] for c in cells], labels=[c[0] for c in cells])
-        entry = {"outcome": outcome, "label": label, "timepoint": cells[0][5],
-                 "arms": [{"study_id": c[0], "msc": f"{c[1]}/{c[2]}", "control": f"{c[3]}/{c[4]}"} for c in cells]}
+        cols = dict(
+            ai=[c[1] for c in cells],
+            n1i=[c[2] for c in cells],
+            ci=[c[3] for c in cells],
+            n2i=[c[4] for c in cells],
+            labels=[c[0] for c in cells],
+        )
+        entry = {
+            "outcome": outcome,
+            "label": label,
+            "timepoint": cells[0][5],
+            "arms": [
+                {"study_id": c[0], "msc": f"{c[1]}/{c[2]}", "control": f"{c[3]}/{c[4]}"}
+                for c in cells
+            ],
+        }
         for measure in ("RR", "RD"):
             if measure == "RR" and all(c[1] == 0 and c[3] == 0 for c in cells):
                 entry[measure] = None  # no events in either arm: a ratio is undefined
@@ -206,7 +271,9 @@ def randomised(dataset: Dataset) -> dict[str, Any]:
             fits[(outcome, measure)] = res
             entry[measure] = _fit_dict(res)
             if measure == "RR":
-                entry["RR_exp"] = {k: math.exp(entry[measure][k]) for k in ("estimate", "ci_lb", "ci_ub")}
+                entry["RR_exp"] = {
+                    k: math.exp(entry[measure][k]) for k in ("estimate", "ci_lb", "ci_ub")
+                }
         binary.append(entry)
     for outcome, label in RCT_CONTINUOUS.items():
         arms = []
@@ -218,22 +285,43 @@ def randomised(dataset: Dataset) -> dict[str, Any]:
                 arms.append((sid, msc, ctl))
         if not arms:
             continue
-        es = escalc("MD", m1i=[a[1].value for a in arms], sd1i=[a[1].sd for a in arms],
-                    n1i=[a[1].n for a in arms], m2i=[a[2].value for a in arms],
-                    sd2i=[a[2].sd for a in arms], n2i=[a[2].n for a in arms],
-                    labels=[a[0] for a in arms])
+        es = escalc(
+            "MD",
+            m1i=[a[1].value for a in arms],
+            sd1i=[a[1].sd for a in arms],
+            n1i=[a[1].n for a in arms],
+            m2i=[a[2].value for a in arms],
+            sd2i=[a[2].sd for a in arms],
+            n2i=[a[2].n for a in arms],
+            labels=[a[0] for a in arms],
+        )
         res = _fit(es, pool=True)
         fits[(outcome, "MD")] = res
-        continuous.append({
-            "outcome": outcome, "label": label, "unit": arms[0][1].unit,
-            "timepoint": arms[0][1].timepoint,
-            "arms": [{"study_id": a[0], "msc": f"{a[1].value:g} ({a[1].sd:g}), n={a[1].n}",
-                      "control": f"{a[2].value:g} ({a[2].sd:g}), n={a[2].n}"} for a in arms],
-            "MD": _fit_dict(res),
-        })
+        continuous.append(
+            {
+                "outcome": outcome,
+                "label": label,
+                "unit": arms[0][1].unit,
+                "timepoint": arms[0][1].timepoint,
+                "arms": [
+                    {
+                        "study_id": a[0],
+                        "msc": f"{a[1].value:g} ({a[1].sd:g}), n={a[1].n}",
+                        "control": f"{a[2].value:g} ({a[2].sd:g}), n={a[2].n}",
+                    }
+                    for a in arms
+                ],
+                "MD": _fit_dict(res),
+            }
+        )
     unusable = sorted({r.study_id for r in dataset.select(design=["rct"])} - set(trials))
-    return {"trials": trials, "trials_without_data": unusable, "binary": binary,
-            "continuous": continuous, "_fits": fits}
+    return {
+        "trials": trials,
+        "trials_without_data": unusable,
+        "binary": binary,
+        "continuous": continuous,
+        "_fits": fits,
+    }
 
 
 # --- single-arm remission proportions, beside the control arm ------------------------------
@@ -254,25 +342,51 @@ def remission_proportions(dataset: Dataset) -> dict[str, Any]:
     kept = [rows_by_id[c.study_id] for c in selection.kept]
     out: dict[str, Any] = {"selection": selection.to_dict(), "_fits": {}}
     if kept:
-        es = escalc("PLO", xi=[int(r.value) for r in kept], ni=[r.n for r in kept],
-                    labels=[r.study_id for r in kept])
+        es = escalc(
+            "PLO",
+            xi=[int(r.value) for r in kept],
+            ni=[r.n for r in kept],
+            labels=[r.study_id for r in kept],
+        )
         res = _fit(es, pool=True)
         out["_fits"]["PLO"] = res
         out["fit"] = _fit_dict(res)
         out["proportion"] = {k: _expit(out["fit"][k]) for k in ("estimate", "ci_lb", "ci_ub")}
         pi = (out["fit"].get("pi_lb"), out["fit"].get("pi_ub"))
-        out["prediction"] = {"pi_lb": _expit(pi[0]), "pi_ub": _expit(pi[1])} if None not in pi else None
-        out["studies"] = [{"study_id": r.study_id, "design": r.design, "events": int(r.value),
-                           "n": r.n, "definition": r.outcome_label, "timepoint": r.timepoint,
-                           "provenance": r.provenance} for r in kept]
-    controls = [r for r in dataset.select(outcome="remission_any", stat="count", poolable_only=True)
-                if r.arm in ("placebo", "control")]
+        out["prediction"] = (
+            {"pi_lb": _expit(pi[0]), "pi_ub": _expit(pi[1])} if None not in pi else None
+        )
+        out["studies"] = [
+            {
+                "study_id": r.study_id,
+                "design": r.design,
+                "events": int(r.value),
+                "n": r.n,
+                "definition": r.outcome_label,
+                "timepoint": r.timepoint,
+                "provenance": r.provenance,
+            }
+            for r in kept
+        ]
+    controls = [
+        r
+        for r in dataset.select(outcome="remission_any", stat="count", poolable_only=True)
+        if r.arm in ("placebo", "control")
+    ]
     out["controls"] = []
     for r in controls:
         res = rma(escalc("PLO", xi=[int(r.value)], ni=[r.n]), method="EE")
-        out["controls"].append({"study_id": r.study_id, "arm": r.arm, "events": int(r.value), "n": r.n,
-                                "proportion": _expit(res.estimate), "ci_lb": _expit(res.ci_lb),
-                                "ci_ub": _expit(res.ci_ub)})
+        out["controls"].append(
+            {
+                "study_id": r.study_id,
+                "arm": r.arm,
+                "events": int(r.value),
+                "n": r.n,
+                "proportion": _expit(res.estimate),
+                "ci_lb": _expit(res.ci_lb),
+                "ci_ub": _expit(res.ci_ub),
+            }
+        )
     return out
 
 
@@ -287,60 +401,118 @@ def _continuous_ois() -> int:
     return grade.ois_continuous(OIS_CONTINUOUS_SMD, 1.0)
 
 
-def certainty_table(rct: dict[str, Any], prepost: dict[str, dict[str, Any]],
-                    remission: dict[str, Any]) -> list[grade.Certainty]:
+def certainty_table(
+    rct: dict[str, Any], prepost: dict[str, dict[str, Any]], remission: dict[str, Any]
+) -> list[grade.Certainty]:
     """One GRADE rating per outcome. The judgements are ours; each names the facts behind it."""
     G = grade.Downgrade
-    rob_rct = G("risk_of_bias", 1,
-                "Deng 2017: baseline table and randomisation methods not seen; stopped early after "
-                "18 patients; funded by the cell manufacturers (Beike Biotech, CytoMed)")
-    indirect_rct = G("indirectness", 0,
-                     "population (class III/IV lupus nephritis on standard induction) and outcomes "
-                     "match the question; one product and dose only")
-    pub_rct = G("publication_bias", 0,
-                "not assessable with one trial; three Chinese randomised trials are known only "
-                "through a review, without arm-level data (noted, not rated down)")
+    rob_rct = G(
+        "risk_of_bias",
+        1,
+        "Deng 2017: baseline table and randomisation methods not seen; stopped early after "
+        "18 patients; funded by the cell manufacturers (Beike Biotech, CytoMed)",
+    )
+    indirect_rct = G(
+        "indirectness",
+        0,
+        "population (class III/IV lupus nephritis on standard induction) and outcomes "
+        "match the question; one product and dose only",
+    )
+    pub_rct = G(
+        "publication_bias",
+        0,
+        "not assessable with one trial; three Chinese randomised trials are known only "
+        "through a review, without arm-level data (noted, not rated down)",
+    )
     incons_single = G("inconsistency", 0, "one trial: not assessable")
     out: list[grade.Certainty] = []
-    trial_n = {e["outcome"]: sum(int(a["msc"].split("/")[1]) + int(a["control"].split("/")[1])
-                                 for a in e["arms"]) for e in rct["binary"]}
+    trial_n = {
+        e["outcome"]: sum(
+            int(a["msc"].split("/")[1]) + int(a["control"].split("/")[1]) for a in e["arms"]
+        )
+        for e in rct["binary"]
+    }
 
     for e in rct["binary"]:
         n_total = trial_n[e["outcome"]]
         if e["outcome"] in ("remission_any", "complete_remission") and e.get("RR_exp"):
-            ctl = [int(a["control"].split("/")[0]) / int(a["control"].split("/")[1]) for a in e["arms"]]
+            ctl = [
+                int(a["control"].split("/")[0]) / int(a["control"].split("/")[1]) for a in e["arms"]
+            ]
             ois = grade.ois_dichotomous(sum(ctl) / len(ctl))
             rr = e["RR_exp"]
-            imp = grade.imprecision(rr["ci_lb"], rr["ci_ub"], null=1.0, total_n=n_total, ois=ois,
-                                    appreciable=grade.APPRECIABLE_RR, what="risk ratio")
-            summary = (f"RR {rr['estimate']:.2f} (95% CI {rr['ci_lb']:.2f} to {rr['ci_ub']:.2f}), "
-                       f"{n_total} patients")
+            imp = grade.imprecision(
+                rr["ci_lb"],
+                rr["ci_ub"],
+                null=1.0,
+                total_n=n_total,
+                ois=ois,
+                appreciable=grade.APPRECIABLE_RR,
+                what="risk ratio",
+            )
+            summary = (
+                f"RR {rr['estimate']:.2f} (95% CI {rr['ci_lb']:.2f} to {rr['ci_ub']:.2f}), "
+                f"{n_total} patients"
+            )
         else:
-            events = sum(int(a["msc"].split("/")[0]) + int(a["control"].split("/")[0]) for a in e["arms"])
-            imp = G("imprecision", 2, f"{events} events in {n_total} patients: far too few to "
-                                      "estimate any difference")
+            events = sum(
+                int(a["msc"].split("/")[0]) + int(a["control"].split("/")[0]) for a in e["arms"]
+            )
+            imp = G(
+                "imprecision",
+                2,
+                f"{events} events in {n_total} patients: far too few to estimate any difference",
+            )
             rd = e["RD"]
-            summary = (f"RD {rd['estimate']:+.2f} (95% CI {rd['ci_lb']:+.2f} to {rd['ci_ub']:+.2f}), "
-                       f"{n_total} patients")
-        out.append(grade.rate(f"{e['label']} (randomised, MSC vs control)", "rct",
-                              [rob_rct, incons_single, indirect_rct, imp, pub_rct], summary=summary))
+            summary = (
+                f"RD {rd['estimate']:+.2f} (95% CI {rd['ci_lb']:+.2f} to {rd['ci_ub']:+.2f}), "
+                f"{n_total} patients"
+            )
+        out.append(
+            grade.rate(
+                f"{e['label']} (randomised, MSC vs control)",
+                "rct",
+                [rob_rct, incons_single, indirect_rct, imp, pub_rct],
+                summary=summary,
+            )
+        )
 
     for e in rct["continuous"]:
         if e["outcome"] not in ("proteinuria_24h", "change_sledai"):
             continue
         md = e["MD"]
-        n_total = sum(int(a["msc"].rsplit("n=", 1)[1]) + int(a["control"].rsplit("n=", 1)[1]) for a in e["arms"])
-        imp = grade.imprecision(md["ci_lb"], md["ci_ub"], null=0.0, total_n=n_total,
-                                ois=_continuous_ois(), what="mean difference")
-        out.append(grade.rate(
-            f"{e['label']} (randomised, MSC vs control)", "rct",
-            [rob_rct, incons_single,
-             G("indirectness", 1 if "sledai" in e["outcome"] else 0,
-               "SLEDAI change is a surrogate for patient-important outcomes"
-               if "sledai" in e["outcome"] else
-               "proteinuria is the accepted renal surrogate in lupus-nephritis trials"),
-             imp, pub_rct],
-            summary=f"MD {md['estimate']:+.2f} {e['unit']} (95% CI {md['ci_lb']:+.2f} to {md['ci_ub']:+.2f}), {n_total} patients"))
+        n_total = sum(
+            int(a["msc"].rsplit("n=", 1)[1]) + int(a["control"].rsplit("n=", 1)[1])
+            for a in e["arms"]
+        )
+        imp = grade.imprecision(
+            md["ci_lb"],
+            md["ci_ub"],
+            null=0.0,
+            total_n=n_total,
+            ois=_continuous_ois(),
+            what="mean difference",
+        )
+        out.append(
+            grade.rate(
+                f"{e['label']} (randomised, MSC vs control)",
+                "rct",
+                [
+                    rob_rct,
+                    incons_single,
+                    G(
+                        "indirectness",
+                        1 if "sledai" in e["outcome"] else 0,
+                        "SLEDAI change is a surrogate for patient-important outcomes"
+                        if "sledai" in e["outcome"]
+                        else "proteinuria is the accepted renal surrogate in lupus-nephritis trials",
+                    ),
+                    imp,
+                    pub_rct,
+                ],
+                summary=f"MD {md['estimate']:+.2f} {e['unit']} (95% CI {md['ci_lb']:+.2f} to {md['ci_ub']:+.2f}), {n_total} patients",
+            )
+        )
 
     for res in prepost.values():
         # Judge at the assumed correlation nearest 0.5 (the middle of the usual grid).
@@ -349,35 +521,81 @@ def certainty_table(rct: dict[str, Any], prepost: dict[str, dict[str, Any]],
             continue
         mid = min(mc_rows, key=lambda row: abs(row["r"] - 0.5))
         n_total = sum(s["n"] for s in res["studies"])
-        imp = grade.imprecision(mid["ci_lb"], mid["ci_ub"], null=0.0, total_n=n_total,
-                                ois=_continuous_ois(), what=f"mean change at r = {mid['r']:g}")
-        out.append(grade.rate(
-            f"{res['label']}: change after MSC (single-arm, no control)", "single_arm",
-            [G("risk_of_bias", 2, "no control group: concurrent glucocorticoids and cyclophosphamide "
-                                  "or MMF, and regression to the mean after enrolment in a flare, "
-                                  "explain part or all of the change"),
-             G("inconsistency", 0, f"{res['k']} cohort(s) after removing overlap: not assessable"),
-             G("indirectness", 1, "a within-patient change is not the effect of adding MSC to "
-                                  "standard therapy; refractory patients from one programme"),
-             imp,
-             G("publication_bias", 1, "small positive single-group reports, mostly from one "
-                                      "programme; the one blinded trial was negative")],
-            summary=f"mean change {mid['estimate']:+.1f} {res['unit']} (95% CI {mid['ci_lb']:+.1f} to {mid['ci_ub']:+.1f}) at r = {mid['r']:g}, {n_total} patients"))
+        imp = grade.imprecision(
+            mid["ci_lb"],
+            mid["ci_ub"],
+            null=0.0,
+            total_n=n_total,
+            ois=_continuous_ois(),
+            what=f"mean change at r = {mid['r']:g}",
+        )
+        out.append(
+            grade.rate(
+                f"{res['label']}: change after MSC (single-arm, no control)",
+                "single_arm",
+                [
+                    G(
+                        "risk_of_bias",
+                        2,
+                        "no control group: concurrent glucocorticoids and cyclophosphamide "
+                        "or MMF, and regression to the mean after enrolment in a flare, "
+                        "explain part or all of the change",
+                    ),
+                    G(
+                        "inconsistency",
+                        0,
+                        f"{res['k']} cohort(s) after removing overlap: not assessable",
+                    ),
+                    G(
+                        "indirectness",
+                        1,
+                        "a within-patient change is not the effect of adding MSC to "
+                        "standard therapy; refractory patients from one programme",
+                    ),
+                    imp,
+                    G(
+                        "publication_bias",
+                        1,
+                        "small positive single-group reports, mostly from one "
+                        "programme; the one blinded trial was negative",
+                    ),
+                ],
+                summary=f"mean change {mid['estimate']:+.1f} {res['unit']} (95% CI {mid['ci_lb']:+.1f} to {mid['ci_ub']:+.1f}) at r = {mid['r']:g}, {n_total} patients",
+            )
+        )
 
     if "proportion" in remission:
         p = remission["proportion"]
         fit = remission["fit"]
         n_total = sum(s["n"] for s in remission["studies"])
         i2 = fit.get("I2") or 0.0
-        out.append(grade.rate(
-            "Renal remission after MSC (single-arm proportions)", "single_arm",
-            [G("risk_of_bias", 2, "no control group; remission also follows the standard induction "
-                                  "therapy every patient received"),
-             G("inconsistency", 1 if i2 >= 50 else 0, f"I2 {i2:.0f}% across {fit['k']} reports"),
-             G("indirectness", 1, "remission defined differently in each report"),
-             G("imprecision", 0, f"{n_total} patients; the CI of a proportion is not an effect estimate"),
-             G("publication_bias", 1, "small positive single-group reports")],
-            summary=f"{100 * p['estimate']:.0f}% (95% CI {100 * p['ci_lb']:.0f}% to {100 * p['ci_ub']:.0f}%) of {n_total} patients"))
+        out.append(
+            grade.rate(
+                "Renal remission after MSC (single-arm proportions)",
+                "single_arm",
+                [
+                    G(
+                        "risk_of_bias",
+                        2,
+                        "no control group; remission also follows the standard induction "
+                        "therapy every patient received",
+                    ),
+                    G(
+                        "inconsistency",
+                        1 if i2 >= 50 else 0,
+                        f"I2 {i2:.0f}% across {fit['k']} reports",
+                    ),
+                    G("indirectness", 1, "remission defined differently in each report"),
+                    G(
+                        "imprecision",
+                        0,
+                        f"{n_total} patients; the CI of a proportion is not an effect estimate",
+                    ),
+                    G("publication_bias", 1, "small positive single-group reports"),
+                ],
+                summary=f"{100 * p['estimate']:.0f}% (95% CI {100 * p['ci_lb']:.0f}% to {100 * p['ci_ub']:.0f}%) of {n_total} patients",
+            )
+        )
     return out
 
 
@@ -400,13 +618,16 @@ def _strip(d: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     return d, fits
 
 
-def run(dataset: Dataset | None = None,
-        correlations: Sequence[float] = DEFAULT_CORRELATIONS) -> Analysis:
+def run(
+    dataset: Dataset | None = None, correlations: Sequence[float] = DEFAULT_CORRELATIONS
+) -> Analysis:
     """Run every part of the analysis on the dataset (the packaged one by default)."""
     ds = dataset if dataset is not None else load()
     prepost, prepost_fits = {}, {}
     for outcome in PREPOST_OUTCOMES:
-        prepost[outcome], prepost_fits[outcome] = _strip(prepost_sensitivity(ds, outcome, correlations))
+        prepost[outcome], prepost_fits[outcome] = _strip(
+            prepost_sensitivity(ds, outcome, correlations)
+        )
     rct, rct_fits = _strip(randomised(ds))
     remission, remission_fits = _strip(remission_proportions(ds))
     certainty = certainty_table(rct, prepost, remission)
@@ -421,13 +642,27 @@ def run(dataset: Dataset | None = None,
         "dataset": {
             "rows": len(ds),
             "studies": len(ds.study_ids()),
-            "by_provenance": {p: sum(1 for r in ds if r.provenance == p)
-                              for p in ("seen", "derived", "secondary", "unverified", "not_seen")},
+            "by_provenance": {
+                p: sum(1 for r in ds if r.provenance == p)
+                for p in ("seen", "derived", "secondary", "unverified", "not_seen")
+            },
         },
     }
-    return Analysis(data=data, fits={"prepost": prepost_fits, "randomised": rct_fits,
-                                     "remission": remission_fits})
+    return Analysis(
+        data=data,
+        fits={"prepost": prepost_fits, "randomised": rct_fits, "remission": remission_fits},
+    )
 
 
-__all__ = ["Analysis", "DEFAULT_CORRELATIONS", "Selection", "certainty_table", "prepost_candidates",
-           "prepost_effects", "prepost_sensitivity", "randomised", "remission_proportions", "run"]
+__all__ = [
+    "Analysis",
+    "DEFAULT_CORRELATIONS",
+    "Selection",
+    "certainty_table",
+    "prepost_candidates",
+    "prepost_effects",
+    "prepost_sensitivity",
+    "randomised",
+    "remission_proportions",
+    "run",
+]

@@ -27,8 +27,13 @@ from lupuscare.errors import InputError
 
 LEVELS = ("very low", "low", "moderate", "high")
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
-_MAX_DOWNGRADE = {"risk_of_bias": 2, "inconsistency": 2, "indirectness": 2, "imprecision": 2,
-                  "publication_bias": 1}
+_MAX_DOWNGRADE = {
+    "risk_of_bias": 2,
+    "inconsistency": 2,
+    "indirectness": 2,
+    "imprecision": 2,
+    "publication_bias": 1,
+}
 RANDOMISED = frozenset({"rct"})
 NON_RANDOMISED = frozenset({"single_arm", "case_series", "cohort"})
 
@@ -62,8 +67,9 @@ class Downgrade:
         if self.domain not in DOMAINS:
             raise InputError("domain", f"{self.domain!r} is not one of {', '.join(DOMAINS)}")
         if not 0 <= self.levels <= _MAX_DOWNGRADE[self.domain]:
-            raise InputError(f"{self.domain}.levels",
-                             f"must be between 0 and {_MAX_DOWNGRADE[self.domain]}")
+            raise InputError(
+                f"{self.domain}.levels", f"must be between 0 and {_MAX_DOWNGRADE[self.domain]}"
+            )
         if not self.reason.strip():
             raise InputError(f"{self.domain}.reason", "every judgement needs its reason")
 
@@ -84,15 +90,25 @@ class Certainty:
 
     def to_dict(self) -> dict:
         return {
-            "outcome": self.outcome, "design": self.design, "start": self.start,
+            "outcome": self.outcome,
+            "design": self.design,
+            "start": self.start,
             "downgrades": [d.__dict__ for d in self.downgrades],
-            "total_downgrade": self.total_downgrade, "final": self.final,
-            "summary": self.summary, "notes": list(self.notes),
+            "total_downgrade": self.total_downgrade,
+            "final": self.final,
+            "summary": self.summary,
+            "notes": list(self.notes),
         }
 
 
-def rate(outcome: str, design: str, downgrades: list[Downgrade] | tuple[Downgrade, ...],
-         *, summary: str = "", notes: tuple[str, ...] = ()) -> Certainty:
+def rate(
+    outcome: str,
+    design: str,
+    downgrades: list[Downgrade] | tuple[Downgrade, ...],
+    *,
+    summary: str = "",
+    notes: tuple[str, ...] = (),
+) -> Certainty:
     """Start from the design's level, subtract the downgrades, never below "very low".
 
     Every domain must be judged exactly once (a zero with its reason counts), so a forgotten domain
@@ -109,12 +125,20 @@ def rate(outcome: str, design: str, downgrades: list[Downgrade] | tuple[Downgrad
     total = sum(d.levels for d in downgrades)
     final = LEVELS[max(0, LEVELS.index(start) - total)]
     ordered = tuple(sorted(downgrades, key=lambda d: DOMAINS.index(d.domain)))
-    return Certainty(outcome=outcome, design=design, start=start, downgrades=ordered, final=final,
-                     summary=summary, notes=tuple(notes))
+    return Certainty(
+        outcome=outcome,
+        design=design,
+        start=start,
+        downgrades=ordered,
+        final=final,
+        summary=summary,
+        notes=tuple(notes),
+    )
 
 
-def ois_dichotomous(control_risk: float, rrr: float = OIS_RRR, alpha: float = OIS_ALPHA,
-                    power: float = OIS_POWER) -> int:
+def ois_dichotomous(
+    control_risk: float, rrr: float = OIS_RRR, alpha: float = OIS_ALPHA, power: float = OIS_POWER
+) -> int:
     """Total patients (both arms) for a two-arm trial to detect ``rrr`` at the given risk.
 
     Standard two-proportion normal-approximation sample size, rounded up per arm.
@@ -129,7 +153,9 @@ def ois_dichotomous(control_risk: float, rrr: float = OIS_RRR, alpha: float = OI
     return 2 * math.ceil(per_arm)
 
 
-def ois_continuous(delta: float, sd: float, alpha: float = OIS_ALPHA, power: float = OIS_POWER) -> int:
+def ois_continuous(
+    delta: float, sd: float, alpha: float = OIS_ALPHA, power: float = OIS_POWER
+) -> int:
     """Total patients (both arms) to detect a mean difference ``delta`` with common SD ``sd``."""
     if delta == 0 or not math.isfinite(delta):
         raise InputError("delta", "the difference to detect must be finite and non-zero")
@@ -140,8 +166,16 @@ def ois_continuous(delta: float, sd: float, alpha: float = OIS_ALPHA, power: flo
     return 2 * math.ceil(per_arm)
 
 
-def imprecision(ci_lb: float, ci_ub: float, *, null: float, total_n: int, ois: int,
-                appreciable: tuple[float, float] | None = None, what: str = "") -> Downgrade:
+def imprecision(
+    ci_lb: float,
+    ci_ub: float,
+    *,
+    null: float,
+    total_n: int,
+    ois: int,
+    appreciable: tuple[float, float] | None = None,
+    what: str = "",
+) -> Downgrade:
     """GRADE imprecision from the 95% CI and the optimal information size.
 
     One level for each of: the CI includes no effect (a limit exactly at ``null`` counts as
@@ -165,6 +199,8 @@ def imprecision(ci_lb: float, ci_ub: float, *, null: float, total_n: int, ois: i
         reasons.append(f"{total_n} patients, fewer than the optimal information size of {ois}")
     levels = 2 if both_ways else min(2, int(includes_null) + int(below_ois))
     if not reasons:
-        reasons.append(f"the 95% CI excludes no effect and {total_n} patients meet the OIS of {ois}")
+        reasons.append(
+            f"the 95% CI excludes no effect and {total_n} patients meet the OIS of {ois}"
+        )
     prefix = f"{what}: " if what else ""
     return Downgrade("imprecision", levels, prefix + "; ".join(reasons))

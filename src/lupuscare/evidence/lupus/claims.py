@@ -26,9 +26,24 @@ ZHOU = "Zhou2020"
 # published before 2018-06-01) would plausibly have caught. This is an inference from the search
 # dates and designs (evidence-synthesis.md §B.1), NOT the paper's list, and is labelled so wherever
 # it is shown.
-PLAUSIBLE_CANDIDATES = ("Sun2009", "Liang2010", "Sun2010", "Carrion2010", "Wang2013", "LiX2013",
-                        "Gu2014", "Wang2014", "Yang2014", "Zeng2016", "Tang2016", "Zhu2016",
-                        "Li2016", "Qiu2016", "Deng2017", "Bai2017")
+PLAUSIBLE_CANDIDATES = (
+    "Sun2009",
+    "Liang2010",
+    "Sun2010",
+    "Carrion2010",
+    "Wang2013",
+    "LiX2013",
+    "Gu2014",
+    "Wang2014",
+    "Yang2014",
+    "Zeng2016",
+    "Tang2016",
+    "Zhu2016",
+    "Li2016",
+    "Qiu2016",
+    "Deng2017",
+    "Bai2017",
+)
 
 REPRODUCED = "reproduced"
 RECOMPUTED = "recomputed from seen data"
@@ -73,9 +88,17 @@ def pooled_claims(dataset: Dataset) -> list[dict]:
     """The pooled effects Liu 2018 reports, as rows for a table."""
     out = []
     for r in dataset.select(study_id=LIU, arm="pooled", stat="smd"):
-        out.append({"outcome": r.outcome_label, "key": r.outcome, "smd": r.value,
-                    "ci_lb": r.ci_lb, "ci_ub": r.ci_ub, "provenance": r.provenance,
-                    "source": r.source})
+        out.append(
+            {
+                "outcome": r.outcome_label,
+                "key": r.outcome,
+                "smd": r.value,
+                "ci_lb": r.ci_lb,
+                "ci_ub": r.ci_ub,
+                "provenance": r.provenance,
+                "source": r.source,
+            }
+        )
     return out
 
 
@@ -88,15 +111,22 @@ def candidate_table(dataset: Dataset) -> list[dict]:
             continue
         first = rows[0]
         numbers = [r for r in rows if r.value is not None]
-        table.append({
-            "study_id": sid, "design": first.design, "cohort": first.cohort,
-            "shared_cohort": bool(first.cohort_id),
-            "numbers_seen": sum(1 for r in numbers if r.provenance in ("seen", "derived")),
-            "numbers_secondary": sum(1 for r in numbers if r.provenance == "secondary"),
-            "has_sledai_or_proteinuria_mean_sd": any(
-                r.stat == "mean" and r.sd is not None and r.outcome in ("sledai", "proteinuria_24h")
-                for r in rows),
-        })
+        table.append(
+            {
+                "study_id": sid,
+                "design": first.design,
+                "cohort": first.cohort,
+                "shared_cohort": bool(first.cohort_id),
+                "numbers_seen": sum(1 for r in numbers if r.provenance in ("seen", "derived")),
+                "numbers_secondary": sum(1 for r in numbers if r.provenance == "secondary"),
+                "has_sledai_or_proteinuria_mean_sd": any(
+                    r.stat == "mean"
+                    and r.sd is not None
+                    and r.outcome in ("sledai", "proteinuria_24h")
+                    for r in rows
+                ),
+            }
+        )
     return table
 
 
@@ -108,90 +138,126 @@ def checks(dataset: Dataset) -> list[Check]:
     """Every check on Liu 2018 (and the one on Zhou 2020's adverse-event odds ratio)."""
     out: list[Check] = []
     list_row = dataset.select(study_id=LIU, outcome="included_study_list")
-    out.append(Check(
-        claim="8 studies, 213 patients",
-        claimed=f"{_count(dataset, 'included_studies')} studies, {_count(dataset, 'included_patients')} patients",
-        recomputed="not possible",
-        status=NOT_REPRODUCIBLE,
-        explanation=("The list of included studies, their per-study numbers, the number of studies "
-                     "per outcome, heterogeneity and the fixed/random choice are not in the "
-                     "abstract" + (" (dataset row documents the gap)" if list_row else "") +
-                     ". Without them no pooled number can be recomputed."),
-    ))
+    out.append(
+        Check(
+            claim="8 studies, 213 patients",
+            claimed=f"{_count(dataset, 'included_studies')} studies, {_count(dataset, 'included_patients')} patients",
+            recomputed="not possible",
+            status=NOT_REPRODUCIBLE,
+            explanation=(
+                "The list of included studies, their per-study numbers, the number of studies "
+                "per outcome, heterogeneity and the fixed/random choice are not in the "
+                "abstract"
+                + (" (dataset row documents the gap)" if list_row else "")
+                + ". Without them no pooled number can be recomputed."
+            ),
+        )
+    )
 
     deng_n = sum(r.n or 0 for r in dataset.select(study_id="Deng2017", outcome="remission_any"))
     rct_n = _count(dataset, "rct_patients")
-    out.append(Check(
-        claim="3 randomised trials with 66 patients",
-        claimed=f"{_count(dataset, 'included_rcts')} RCTs, {rct_n} patients",
-        recomputed=f"Deng 2017: {deng_n} patients; the other {rct_n - deng_n} not identifiable",
-        status=NOT_REPRODUCIBLE,
-        explanation=("The only randomised trial we could read (Deng 2017, double-blind) has "
-                     f"{deng_n} patients and found no benefit. The other two trials would hold "
-                     f"{rct_n - deng_n} patients; the Chinese-language trials listed by a later "
-                     "review (Yang 2014, Zeng 2016, Tang 2016) have no arm-level numbers we could see."),
-    ))
+    out.append(
+        Check(
+            claim="3 randomised trials with 66 patients",
+            claimed=f"{_count(dataset, 'included_rcts')} RCTs, {rct_n} patients",
+            recomputed=f"Deng 2017: {deng_n} patients; the other {rct_n - deng_n} not identifiable",
+            status=NOT_REPRODUCIBLE,
+            explanation=(
+                "The only randomised trial we could read (Deng 2017, double-blind) has "
+                f"{deng_n} patients and found no benefit. The other two trials would hold "
+                f"{rct_n - deng_n} patients; the Chinese-language trials listed by a later "
+                "review (Yang 2014, Zeng 2016, Tang 2016) have no arm-level numbers we could see."
+            ),
+        )
+    )
 
     for claim in pooled_claims(dataset):
         se = implied_se(claim["ci_lb"], claim["ci_ub"])
         mid = (claim["ci_lb"] + claim["ci_ub"]) / 2
         n_group = implied_n_per_group(claim["smd"], se)
         symmetric = abs(mid - claim["smd"]) <= 0.01
-        out.append(Check(
-            claim=f"{claim['outcome']}: SMD {claim['smd']:+.2f}",
-            claimed=f"SMD {_fmt(claim['smd'])} (95% CI {_fmt(claim['ci_lb'])} to {_fmt(claim['ci_ub'])})",
-            recomputed=(f"implied SE {se:.3f}; CI midpoint {mid:.3f}; as two independent groups "
-                        f"that SE needs about {n_group:.0f} patients per group"),
-            status=CONSISTENT if symmetric else INCONSISTENT,
-            explanation=(
-                "The interval is symmetric around the estimate, as a normal-theory interval should be. "
-                "The abstract gives one SMD per outcome over randomised and self-controlled studies: "
-                "that would combine two different things, before/after changes in single-arm series "
-                "and between-arm differences in randomised trials. If the before and after values "
-                "were analysed as independent groups, the interval ignores the pairing; the "
-                "pre-post correlation is reported by none of the studies we could read. "
-                f"(Inference, not a finding: about {n_group:.0f} per group is what an "
-                "independent-groups fixed-effect analysis of this SMD would need.)"
-            ) if symmetric else "The estimate is not at the centre of its interval: a transcription or back-transformation error.",
-        ))
+        out.append(
+            Check(
+                claim=f"{claim['outcome']}: SMD {claim['smd']:+.2f}",
+                claimed=f"SMD {_fmt(claim['smd'])} (95% CI {_fmt(claim['ci_lb'])} to {_fmt(claim['ci_ub'])})",
+                recomputed=(
+                    f"implied SE {se:.3f}; CI midpoint {mid:.3f}; as two independent groups "
+                    f"that SE needs about {n_group:.0f} patients per group"
+                ),
+                status=CONSISTENT if symmetric else INCONSISTENT,
+                explanation=(
+                    "Symmetric around the estimate, as a normal-theory interval should be. "
+                    f"Inference, not a finding: about {n_group:.0f} patients per group is what an "
+                    "independent-groups fixed-effect analysis of this SMD would need for this width."
+                )
+                if symmetric
+                else "The estimate is not at the centre of its interval: a transcription or back-transformation error.",
+            )
+        )
 
     # One candidate recomputed two ways: what analysing pairs as independent groups does.
     liang = {r.timepoint: r for r in dataset.select(study_id="Liang2010", outcome="sledai")}
     if "baseline" in liang and "12 mo" in liang:
         pre, post = liang["baseline"], liang["12 mo"]
-        indep = escalc("SMD", m1i=[post.value], sd1i=[post.sd], n1i=[post.n],
-                       m2i=[pre.value], sd2i=[pre.sd], n2i=[pre.n])
-        paired = escalc("SMCR", m1i=[post.value], m2i=[pre.value], sd1i=[pre.sd], ni=[pre.n], ri=[0.5])
-        out.append(Check(
-            claim="Liang 2010 SLEDAI on the SMD scale (a plausible included study)",
-            claimed="not reported per study",
-            recomputed=(f"independent groups g = {indep.yi[0]:.2f} (SE {indep.sei[0]:.2f}); "
-                        f"paired SMCR with r = 0.5: {paired.yi[0]:.2f} (SE {paired.sei[0]:.2f})"),
-            status=RECOMPUTED,
-            explanation=("Both computed from the seen means and SDs (n = 12). The two analyses give "
-                         "different standardised effects and standard errors; which one Liu 2018 "
-                         "used cannot be told from the abstract."),
-        ))
+        indep = escalc(
+            "SMD",
+            m1i=[post.value],
+            sd1i=[post.sd],
+            n1i=[post.n],
+            m2i=[pre.value],
+            sd2i=[pre.sd],
+            n2i=[pre.n],
+        )
+        paired = escalc(
+            "SMCR", m1i=[post.value], m2i=[pre.value], sd1i=[pre.sd], ni=[pre.n], ri=[0.5]
+        )
+        out.append(
+            Check(
+                claim="Liang 2010 SLEDAI on the SMD scale (a plausible included study)",
+                claimed="not reported per study",
+                recomputed=(
+                    f"independent groups g = {indep.yi[0]:.2f} (SE {indep.sei[0]:.2f}); "
+                    f"paired SMCR with r = 0.5: {paired.yi[0]:.2f} (SE {paired.sei[0]:.2f})"
+                ),
+                status=RECOMPUTED,
+                explanation=(
+                    "Both computed from the seen means and SDs (n = 12). The two analyses give "
+                    "different standardised effects and standard errors; which one Liu 2018 "
+                    "used cannot be told from the abstract."
+                ),
+            )
+        )
 
-    deng_ae = {r.arm: r for r in dataset.select(study_id="Deng2017", outcome="patients_with_reported_adverse_events")}
+    deng_ae = {
+        r.arm: r
+        for r in dataset.select(
+            study_id="Deng2017", outcome="patients_with_reported_adverse_events"
+        )
+    }
     zhou_or = dataset.select(study_id=ZHOU, outcome="adverse_events", stat="or")
     if zhou_or and {"msc", "placebo"} <= set(deng_ae):
         m, p = deng_ae["msc"], deng_ae["placebo"]
         es = escalc("OR", ai=[m.value], bi=[m.n - m.value], ci=[p.value], di=[p.n - p.value])
         res = rma(es, method="EE")
         z = zhou_or[0]
-        out.append(Check(
-            claim="Zhou 2020: fewer adverse events with MSC (RCTs, k = 2)",
-            claimed=f"OR {z.value:.2f} (95% CI {z.ci_lb:.2f} to {z.ci_ub:.2f})",
-            recomputed=(f"Deng 2017 alone: OR {math.exp(res.estimate):.2f} "
-                        f"(95% CI {math.exp(res.ci_lb):.2f} to {math.exp(res.ci_ub):.2f}); "
-                        "Tang 2016 arm sizes not seen"),
-            status=NOT_REPRODUCIBLE,
-            explanation=("Deng 2017 describes adverse events in 2 of 12 MSC and 2 of 6 placebo "
-                         "patients, and Tang 2016 (per the review's own table) in 2 MSC and 1 control "
-                         "patient: similar counts in both arms. A pooled OR of 0.26 excluding 1 is hard "
-                         "to obtain from these; it needs the full text to check."),
-        ))
+        out.append(
+            Check(
+                claim="Zhou 2020: fewer adverse events with MSC (RCTs, k = 2)",
+                claimed=f"OR {z.value:.2f} (95% CI {z.ci_lb:.2f} to {z.ci_ub:.2f})",
+                recomputed=(
+                    f"Deng 2017 alone: OR {math.exp(res.estimate):.2f} "
+                    f"(95% CI {math.exp(res.ci_lb):.2f} to {math.exp(res.ci_ub):.2f}); "
+                    "Tang 2016 arm sizes not seen"
+                ),
+                status=NOT_REPRODUCIBLE,
+                explanation=(
+                    "Deng 2017 describes adverse events in 2 of 12 MSC and 2 of 6 placebo "
+                    "patients, and Tang 2016 (per the review's own table) in 2 MSC and 1 control "
+                    "patient: similar counts in both arms. A pooled OR of 0.26 excluding 1 is hard "
+                    "to obtain from these; it needs the full text to check."
+                ),
+            )
+        )
     return out
 
 
@@ -203,10 +269,25 @@ def overlap_note(dataset: Dataset) -> list[dict]:
         reports = [r for r in g.reports if r[0] in candidates]
         if len(reports) < 2:
             continue
-        out.append({"cohort": g.cohort, "reports": [r[0] for r in reports],
-                    "naive_total": sum(n or 0 for _, _, n in reports),
-                    "largest_report": max(n or 0 for _, _, n in reports)})
+        out.append(
+            {
+                "cohort": g.cohort,
+                "reports": [r[0] for r in reports],
+                "naive_total": sum(n or 0 for _, _, n in reports),
+                "largest_report": max(n or 0 for _, _, n in reports),
+            }
+        )
     return out
+
+
+SMD_CAVEAT = (
+    "The abstract gives one standardised mean difference (SMD) per outcome over randomised and "
+    "self-controlled studies. That would combine two different things: before/after changes in "
+    "single-arm series, which include the effect of the standard treatment everyone received, and "
+    "between-arm differences in randomised trials. Before/after data analysed as two independent "
+    "groups ignore the pairing; none of the studies we could read reports the pre-post "
+    "correlation needed to analyse the pairs properly."
+)
 
 
 def audit(dataset: Dataset) -> dict:
@@ -216,12 +297,22 @@ def audit(dataset: Dataset) -> dict:
         "doi": dataset.first(LIU).doi_or_id,
         "notes": dataset.first(LIU).notes,
         "pooled_claims": pooled_claims(dataset),
-        "counts": {k: _count(dataset, k) for k in ("included_studies", "included_patients",
-                                                   "included_rcts", "rct_patients",
-                                                   "studies_reporting_adverse_events")},
+        "smd_caveat": SMD_CAVEAT,
+        "counts": {
+            k: _count(dataset, k)
+            for k in (
+                "included_studies",
+                "included_patients",
+                "included_rcts",
+                "rct_patients",
+                "studies_reporting_adverse_events",
+            )
+        },
         "checks": [c.to_dict() for c in checks(dataset)],
         "candidates": candidate_table(dataset),
-        "candidates_caveat": ("Candidate list inferred from the search dates and designs; the "
-                              "paper's actual list was not seen."),
+        "candidates_caveat": (
+            "Candidate list inferred from the search dates and designs; the "
+            "paper's actual list was not seen."
+        ),
         "overlap": overlap_note(dataset),
     }

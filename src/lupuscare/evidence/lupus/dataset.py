@@ -23,16 +23,53 @@ from lupuscare.errors import InputError
 DATA_FILE = "msc_sle.csv"
 
 COLUMNS: tuple[str, ...] = (
-    "study_id", "year", "citation", "doi_or_id", "design", "population", "cohort_id",
-    "centre_period", "arm", "n", "cell_source", "dose", "schedule", "background_rx", "outcome",
-    "outcome_label", "timepoint", "time_months", "stat", "value", "sd", "ci_lb", "ci_ub", "unit",
-    "provenance", "derivation", "source", "location", "notes",
+    "study_id",
+    "year",
+    "citation",
+    "doi_or_id",
+    "design",
+    "population",
+    "cohort_id",
+    "centre_period",
+    "arm",
+    "n",
+    "cell_source",
+    "dose",
+    "schedule",
+    "background_rx",
+    "outcome",
+    "outcome_label",
+    "timepoint",
+    "time_months",
+    "stat",
+    "value",
+    "sd",
+    "ci_lb",
+    "ci_ub",
+    "unit",
+    "provenance",
+    "derivation",
+    "source",
+    "location",
+    "notes",
 )
 
 # Study designs. Single-arm and case-series data are before/after, never a comparison.
 DESIGNS = ("rct", "single_arm", "case_series", "cohort", "meta_analysis")
 ARMS = ("msc", "placebo", "control", "pooled")
-STATS = ("mean", "median", "count", "percent", "value", "qualitative", "smd", "wmd", "md", "or", "rr")
+STATS = (
+    "mean",
+    "median",
+    "count",
+    "percent",
+    "value",
+    "qualitative",
+    "smd",
+    "wmd",
+    "md",
+    "or",
+    "rr",
+)
 # Provenance, weakest number of the row wins:
 #   seen       read in the primary report (abstract, table) at the place in `source`/`location`
 #   derived    computed from seen numbers; `derivation` says how
@@ -121,12 +158,20 @@ class Dataset:
                 return r
         raise InputError("study_id", f"no study {study_id!r} in the dataset")
 
-    def select(self, *, outcome: str | None = None, study_id: str | None = None,
-               arm: str | None = None, design: Iterable[str] | None = None,
-               stat: str | None = None, poolable_only: bool = False) -> list[Row]:
+    def select(
+        self,
+        *,
+        outcome: str | None = None,
+        study_id: str | None = None,
+        arm: str | None = None,
+        design: Iterable[str] | None = None,
+        stat: str | None = None,
+        poolable_only: bool = False,
+    ) -> list[Row]:
         designs = set(design) if design is not None else None
         return [
-            r for r in self.rows
+            r
+            for r in self.rows
             if (outcome is None or r.outcome == outcome)
             and (study_id is None or r.study_id == study_id)
             and (arm is None or r.arm == arm)
@@ -135,13 +180,13 @@ class Dataset:
             and (not poolable_only or r.poolable)
         ]
 
-    def value(self, study_id: str, outcome: str, *, arm: str = "pooled",
-              stat: str | None = None) -> Row:
+    def value(
+        self, study_id: str, outcome: str, *, arm: str = "pooled", stat: str | None = None
+    ) -> Row:
         """Exactly one row for (study, outcome, arm[, stat]); an error names what is ambiguous."""
         found = [r for r in self.select(study_id=study_id, outcome=outcome, arm=arm, stat=stat)]
         if len(found) != 1:
-            raise InputError(f"{study_id}.{outcome}",
-                             f"expected one {arm} row, found {len(found)}")
+            raise InputError(f"{study_id}.{outcome}", f"expected one {arm} row, found {len(found)}")
         return found[0]
 
 
@@ -184,7 +229,9 @@ def _parse_row(index: int, raw: dict[str, str]) -> Row:
             raise InputError(f"{where}.{required}", "is required on every row")
     for name, allowed in (("design", DESIGNS), ("provenance", PROVENANCE)):
         if values[name] not in allowed:
-            raise InputError(f"{where}.{name}", f"{values[name]!r} is not one of {', '.join(allowed)}")
+            raise InputError(
+                f"{where}.{name}", f"{values[name]!r} is not one of {', '.join(allowed)}"
+            )
     provenance = values["provenance"]
     if values["arm"] and values["arm"] not in ARMS:
         raise InputError(f"{where}.arm", f"{values['arm']!r} is not one of {', '.join(ARMS)}")
@@ -203,10 +250,14 @@ def _parse_row(index: int, raw: dict[str, str]) -> Row:
 
     if provenance == "not_seen":
         if any(x is not None for x in (value, sd, ci_lb, ci_ub)):
-            raise InputError(f"{where}.value", "a not_seen row documents a gap and carries no number")
+            raise InputError(
+                f"{where}.value", "a not_seen row documents a gap and carries no number"
+            )
     else:
         if not values["outcome"] or not values["arm"] or not stat:
-            raise InputError(f"{where}.outcome", "outcome, arm and stat are required unless not_seen")
+            raise InputError(
+                f"{where}.outcome", "outcome, arm and stat are required unless not_seen"
+            )
         if value is None and stat != "qualitative":
             raise InputError(f"{where}.value", f"stat {stat!r} needs a value")
         if stat == "qualitative" and value is not None:
@@ -227,7 +278,9 @@ def _parse_row(index: int, raw: dict[str, str]) -> Row:
         if stat not in _INTERVAL_STATS:
             raise InputError(f"{where}.ci_lb", f"no interval is expected for stat {stat!r}")
         if not ci_lb <= (value if value is not None else ci_lb) <= ci_ub:
-            raise InputError(f"{where}.ci_lb", f"the interval [{ci_lb}, {ci_ub}] must contain {value}")
+            raise InputError(
+                f"{where}.ci_lb", f"the interval [{ci_lb}, {ci_ub}] must contain {value}"
+            )
         if stat in ("or", "rr") and ci_lb <= 0:
             raise InputError(f"{where}.ci_lb", "a ratio's interval must be positive")
     if stat in _COUNT_STATS and value is not None:
@@ -241,15 +294,36 @@ def _parse_row(index: int, raw: dict[str, str]) -> Row:
         raise InputError(f"{where}.value", "a ratio must be positive")
 
     return Row(
-        index=index, study_id=study_id, year=year, citation=values["citation"],
-        doi_or_id=values["doi_or_id"], design=values["design"], population=values["population"],
-        cohort_id=values["cohort_id"], centre_period=values["centre_period"], arm=values["arm"],
-        n=n, cell_source=values["cell_source"], dose=values["dose"], schedule=values["schedule"],
-        background_rx=values["background_rx"], outcome=values["outcome"],
-        outcome_label=values["outcome_label"], timepoint=values["timepoint"],
-        time_months=time_months, stat=stat, value=value, sd=sd, ci_lb=ci_lb, ci_ub=ci_ub,
-        unit=values["unit"], provenance=provenance, derivation=values["derivation"],
-        source=values["source"], location=values["location"], notes=values["notes"],
+        index=index,
+        study_id=study_id,
+        year=year,
+        citation=values["citation"],
+        doi_or_id=values["doi_or_id"],
+        design=values["design"],
+        population=values["population"],
+        cohort_id=values["cohort_id"],
+        centre_period=values["centre_period"],
+        arm=values["arm"],
+        n=n,
+        cell_source=values["cell_source"],
+        dose=values["dose"],
+        schedule=values["schedule"],
+        background_rx=values["background_rx"],
+        outcome=values["outcome"],
+        outcome_label=values["outcome_label"],
+        timepoint=values["timepoint"],
+        time_months=time_months,
+        stat=stat,
+        value=value,
+        sd=sd,
+        ci_lb=ci_lb,
+        ci_ub=ci_ub,
+        unit=values["unit"],
+        provenance=provenance,
+        derivation=values["derivation"],
+        source=values["source"],
+        location=values["location"],
+        notes=values["notes"],
     )
 
 
@@ -263,19 +337,26 @@ def _check_consistency(rows: list[Row]) -> None:
             continue
         key = (r.study_id, r.arm, r.outcome, r.timepoint, r.stat, r.outcome_label)
         if key in seen_keys:
-            raise InputError(f"row {r.index}", f"duplicates row {seen_keys[key]} ({', '.join(map(str, key[:5]))})")
+            raise InputError(
+                f"row {r.index}",
+                f"duplicates row {seen_keys[key]} ({', '.join(map(str, key[:5]))})",
+            )
         seen_keys[key] = r.index
         fields = (r.design, r.cohort, r.year)
         previous = study_fields.setdefault(r.study_id, fields)
         if previous != fields:
-            raise InputError(f"row {r.index}.design",
-                             f"{r.study_id} has design/cohort/year {fields}, earlier rows say {previous}")
+            raise InputError(
+                f"row {r.index}.design",
+                f"{r.study_id} has design/cohort/year {fields}, earlier rows say {previous}",
+            )
         if r.n is not None and r.stat in ("mean", "median", "count", "percent"):
             nkey = (r.study_id, r.arm, r.outcome, r.timepoint)
             prev = arm_n.setdefault(nkey, (r.n, r.index))
             if prev[0] != r.n:
-                raise InputError(f"row {r.index}.n",
-                                 f"n={r.n} disagrees with n={prev[0]} on row {prev[1]} for the same arm, outcome and time")
+                raise InputError(
+                    f"row {r.index}.n",
+                    f"n={r.n} disagrees with n={prev[0]} on row {prev[1]} for the same arm, outcome and time",
+                )
 
 
 def parse(text: str) -> Dataset:
@@ -285,10 +366,15 @@ def parse(text: str) -> Dataset:
     if header != COLUMNS:
         missing = [c for c in COLUMNS if c not in header]
         extra = [c for c in header if c not in COLUMNS]
-        detail = "; ".join(p for p in (
-            f"missing {', '.join(missing)}" if missing else "",
-            f"unexpected {', '.join(extra)}" if extra else "",
-            "columns out of order" if not missing and not extra else "") if p)
+        detail = "; ".join(
+            p
+            for p in (
+                f"missing {', '.join(missing)}" if missing else "",
+                f"unexpected {', '.join(extra)}" if extra else "",
+                "columns out of order" if not missing and not extra else "",
+            )
+            if p
+        )
         raise InputError("header", detail)
     rows = [_parse_row(i, raw) for i, raw in enumerate(reader, start=1)]
     if not rows:

@@ -67,8 +67,13 @@ def one_per_cohort(candidates: Iterable[Candidate]) -> Selection:
         winner = ranked[0]
         kept.append(winner)
         for other in ranked[1:]:
-            excluded.append((other, f"same cohort ({cohort}) as {winner.study_id}, "
-                                    f"which has {winner.n} patients for this outcome"))
+            excluded.append(
+                (
+                    other,
+                    f"same cohort ({cohort}) as {winner.study_id}, "
+                    f"which has {winner.n} patients for this outcome",
+                )
+            )
     return Selection(kept=tuple(kept), excluded=tuple(excluded))
 
 
@@ -100,7 +105,9 @@ class CohortGroup:
         }
 
 
-def cohort_groups(dataset: Dataset, *, exclude_designs: Sequence[str] = ("meta_analysis",)) -> list[CohortGroup]:
+def cohort_groups(
+    dataset: Dataset, *, exclude_designs: Sequence[str] = ("meta_analysis",)
+) -> list[CohortGroup]:
     """Cohorts with more than one report, for the overlap table (largest n per report shown)."""
     reports: dict[str, dict[str, tuple[int, int | None, str]]] = {}
     for r in dataset:
@@ -116,9 +123,11 @@ def cohort_groups(dataset: Dataset, *, exclude_designs: Sequence[str] = ("meta_a
         if len(studies) < 2:
             continue
         ordered = sorted(studies.items(), key=lambda kv: (kv[1][0], kv[0]))
-        groups.append(CohortGroup(
-            cohort=cohort,
-            centre_periods=tuple(dict.fromkeys(c for _, (_, _, c) in ordered if c)),
-            reports=tuple((sid, y, n) for sid, (y, n, _) in ordered),
-        ))
+        groups.append(
+            CohortGroup(
+                cohort=cohort,
+                centre_periods=tuple(dict.fromkeys(c for _, (_, _, c) in ordered if c)),
+                reports=tuple((sid, y, n) for sid, (y, n, _) in ordered),
+            )
+        )
     return groups

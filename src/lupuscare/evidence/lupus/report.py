@@ -38,20 +38,24 @@ APPROVAL_STATUS = (
     "disease in children. Outside a regulated clinical trial, MSC treatment for lupus is "
     "experimental."
 )
-APPROVAL_SOURCE = ("FDA approval of Ryoncil for paediatric steroid-refractory acute GVHD, December "
-                   "2024 (pharmacytimes.com report); project notes cell-therapy.md §0")
+APPROVAL_SOURCE = (
+    "FDA approval of Ryoncil for paediatric steroid-refractory acute GVHD, December "
+    "2024 (pharmacytimes.com report); project notes cell-therapy.md §0"
+)
 FDA_WARNING = (
     "The FDA warns that regenerative-medicine products, including stem cells, cord blood, "
     "Wharton's jelly, amniotic fluid and exosomes, must be licensed or approved before they are "
     "marketed, and until then may only be used in clinical trials under FDA oversight. It has "
     "received reports of blindness, tumour formation and infections after unapproved treatments. "
-    "Clinics may point to a clinicaltrials.gov listing or say a product is \"registered with FDA\"; "
+    'Clinics may point to a clinicaltrials.gov listing or say a product is "registered with FDA"; '
     "neither means it is approved. In the FDA's words, if you are being charged for these products "
     "or offered them outside a clinical trial, you are likely being deceived."
 )
-FDA_SOURCE = ("FDA, Important Patient and Consumer Information About Regenerative Medicine "
-              "Therapies (3 June 2021), www.fda.gov/vaccines-blood-biologics/consumers-biologics/"
-              "important-patient-and-consumer-information-about-regenerative-medicine-therapies")
+FDA_SOURCE = (
+    "FDA, Important Patient and Consumer Information About Regenerative Medicine "
+    "Therapies (3 June 2021), www.fda.gov/vaccines-blood-biologics/consumers-biologics/"
+    "important-patient-and-consumer-information-about-regenerative-medicine-therapies"
+)
 
 
 def _pct(x: float) -> str:
@@ -81,12 +85,19 @@ def plain_summary(data: dict[str, Any]) -> list[str]:
     lines = []
     prot_claim = liu.get("proteinuria_24h")
     counts = claims["counts"]
-    n_studies, n_uncontrolled = counts["included_studies"], counts["included_studies"] - counts["included_rcts"]
+    n_studies, n_uncontrolled = (
+        counts["included_studies"],
+        counts["included_studies"] - counts["included_rcts"],
+    )
     lines.append(
         "What was claimed: a 2018 review (Liu and colleagues, in Chinese) combined eight studies "
         "with 213 patients and reported that after MSC treatment people with lupus had less "
         "disease activity, less protein in the urine and better complement levels"
-        + (f" (for urine protein, a standardised difference of {prot_claim['smd']:.2f})" if prot_claim else "")
+        + (
+            f" (for urine protein, a standardised difference of {prot_claim['smd']:.2f})"
+            if prot_claim
+            else ""
+        )
         + f". {n_uncontrolled} of the {n_studies} studies had no comparison group: they measured the same "
         "patients before and after treatment, while the patients were also receiving strong "
         "standard medicines."
@@ -102,9 +113,13 @@ def plain_summary(data: dict[str, Any]) -> list[str]:
             f"people given MSC ({_pct(m_e / m_n)}) and in {c_e} of {c_n} given the dummy infusion "
             f"({_pct(c_e / c_n)}). The trial was stopped early when it was clear no benefit would be shown. It was small, so it cannot rule a "
             "benefit in or out."
-            + (f" Urine protein at 6 months was lower with MSC by {abs(prot['MD']['estimate']):.1f} "
-               f"g a day on average, but the range of plausible values ({prot['MD']['ci_lb']:.1f} to "
-               f"{prot['MD']['ci_ub']:+.1f}) includes no difference." if prot else "")
+            + (
+                f" Urine protein at 6 months was lower with MSC by {abs(prot['MD']['estimate']):.1f} "
+                f"g a day on average, but the range of plausible values ({prot['MD']['ci_lb']:.1f} to "
+                f"{prot['MD']['ci_ub']:+.1f}) includes no difference."
+                if prot
+                else ""
+            )
         )
     if "proportion" in rem_prop and rem_prop.get("controls"):
         ctl = rem_prop["controls"][0]
@@ -124,7 +139,8 @@ def plain_summary(data: dict[str, Any]) -> list[str]:
         )
     finals = sorted({c["final"] for c in data["certainty"]})
     lines.append(
-        "How certain: " + ("very low" if finals == ["very low"] else " to ".join(finals))
+        "How certain: "
+        + ("very low" if finals == ["very low"] else " to ".join(finals))
         + " for every outcome we could rate (GRADE). That means the true effect of MSC in lupus "
         "may be very different from what these studies suggest, in either direction. Larger, "
         "blinded trials are needed."
@@ -140,9 +156,15 @@ def sources(dataset: Dataset) -> list[dict[str, str]]:
         rows = dataset.study(sid)
         first = rows[0]
         provenance = sorted({r.provenance for r in rows})
-        out.append({"study_id": sid, "citation": first.citation, "id": first.doi_or_id,
-                    "source": "; ".join(dict.fromkeys(r.source for r in rows if r.source)),
-                    "provenance": ", ".join(provenance)})
+        out.append(
+            {
+                "study_id": sid,
+                "citation": first.citation,
+                "id": first.doi_or_id,
+                "source": "; ".join(dict.fromkeys(r.source for r in rows if r.source)),
+                "provenance": ", ".join(provenance),
+            }
+        )
     return out
 
 
@@ -154,15 +176,35 @@ def _figures(fits: dict[str, Any]) -> tuple[dict[str, tuple[str, str]], list[str
         from lupuscare.evidence.plots import forest
     except ImportError:
         return figures, ["Forest plots need lupuscare.evidence.plots, which is not installed."]
-    wanted = [("remission", fits["remission"].get("PLO"),
-               "Renal remission after MSC, single-arm data, one report per cohort (log odds)")]
-    for key, label in (("remission_any", "renal remission"), ("complete_remission", "complete remission")):
-        wanted.append((f"rct_{key}", fits["randomised"].get((key, "RR")),
-                       f"Deng 2017, {label}: risk ratio MSC vs placebo (single trial, not pooled)"))
-    for key, label in (("proteinuria_24h", "24-h urine protein at 6 months, g/24 h"),
-                       ("change_sledai", "change in SLEDAI")):
-        wanted.append((f"rct_{key}", fits["randomised"].get((key, "MD")),
-                       f"Deng 2017, {label}: mean difference MSC minus placebo (single trial, not pooled)"))
+    wanted = [
+        (
+            "remission",
+            fits["remission"].get("PLO"),
+            "Renal remission after MSC, single-arm data, one report per cohort (log odds)",
+        )
+    ]
+    for key, label in (
+        ("remission_any", "renal remission"),
+        ("complete_remission", "complete remission"),
+    ):
+        wanted.append(
+            (
+                f"rct_{key}",
+                fits["randomised"].get((key, "RR")),
+                f"Deng 2017, {label}: risk ratio MSC vs placebo (single trial, not pooled)",
+            )
+        )
+    for key, label in (
+        ("proteinuria_24h", "24-h urine protein at 6 months, g/24 h"),
+        ("change_sledai", "change in SLEDAI"),
+    ):
+        wanted.append(
+            (
+                f"rct_{key}",
+                fits["randomised"].get((key, "MD")),
+                f"Deng 2017, {label}: mean difference MSC minus placebo (single trial, not pooled)",
+            )
+        )
     for name, res, caption in wanted:
         if res is None:
             continue
@@ -171,7 +213,10 @@ def _figures(fits: dict[str, Any]) -> tuple[dict[str, tuple[str, str]], list[str
         except Exception as exc:  # a plotting failure must not hide the numbers
             notes.append(f"{caption}: forest plot not drawn ({type(exc).__name__}: {exc})")
             continue
-        figures[name] = (_inline_svg(svg.decode("utf-8") if isinstance(svg, bytes) else str(svg)), caption)
+        figures[name] = (
+            _inline_svg(svg.decode("utf-8") if isinstance(svg, bytes) else str(svg)),
+            caption,
+        )
     return figures, notes
 
 
@@ -188,8 +233,12 @@ def _inline_svg(svg: str) -> str:
     return svg.strip()
 
 
-def report_context(result: analysis_mod.Analysis | None = None, dataset: Dataset | None = None,
-                   *, with_figures: bool = True) -> dict[str, Any]:
+def report_context(
+    result: analysis_mod.Analysis | None = None,
+    dataset: Dataset | None = None,
+    *,
+    with_figures: bool = True,
+) -> dict[str, Any]:
     """Everything the report shows, as plain data (the web app renders this at /evidence)."""
     ds = dataset if dataset is not None else load()
     res = result if result is not None else analysis_mod.run(ds)
@@ -219,6 +268,7 @@ def report_context(result: analysis_mod.Analysis | None = None, dataset: Dataset
 
 # --- HTML ------------------------------------------------------------------------------------
 
+
 def _e(x: Any) -> str:
     return html.escape("" if x is None else str(x), quote=True)
 
@@ -227,8 +277,14 @@ def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None =
     numeric = numeric or set()
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f'<td class="num">{_e(c)}</td>' if i in numeric else f"<td>{_e(c)}</td>"
-                         for i, c in enumerate(row)) + "</tr>" for row in rows)
+        "<tr>"
+        + "".join(
+            f'<td class="num">{_e(c)}</td>' if i in numeric else f"<td>{_e(c)}</td>"
+            for i, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -252,85 +308,231 @@ def _sections(ctx: dict[str, Any]) -> str:
     out = []
     plain = "".join(f"<p>{_e(p)}</p>" for p in ctx["plain_summary"])
     out.append(_section("plain-summary", "In plain words", f'<div class="plain">{plain}</div>'))
-    out.append(_section("approval", "Is any stem-cell treatment approved for lupus?",
-                        f"<p>{_e(ctx['approval_status'])}</p><p class='small'>Source: {_e(ctx['approval_source'])}</p>"
-                        f"<h3 id='fda-warning'>FDA warning about unapproved stem-cell clinics</h3>"
-                        f"<p>{_e(ctx['fda_warning'])}</p><p class='small'>Source: {_e(ctx['fda_source'])}</p>"))
+    out.append(
+        _section(
+            "approval",
+            "Is any stem-cell treatment approved for lupus?",
+            f"<p>{_e(ctx['approval_status'])}</p><p class='small'>Source: {_e(ctx['approval_source'])}</p>"
+            f"<h3 id='fda-warning'>FDA warning about unapproved stem-cell clinics</h3>"
+            f"<p>{_e(ctx['fda_warning'])}</p><p class='small'>Source: {_e(ctx['fda_source'])}</p>",
+        )
+    )
 
     c = ctx["claims"]
-    body = [f"<p>{_e(c['citation'])} ({_e(c['doi'])}). {_e(c['notes'])}.</p>",
-            _table(["outcome", "claimed SMD", "95% CI", "provenance"],
-                   [[p["outcome"], _num(p["smd"]), f"{_num(p['ci_lb'])} to {_num(p['ci_ub'])}", p["provenance"]]
-                    for p in c["pooled_claims"]], {1}),
-            "<h3>Checks</h3>",
-            _table(["claim", "claimed", "recomputed", "status", "why"],
-                   [[k["claim"], k["claimed"], k["recomputed"], k["status"], k["explanation"]] for k in c["checks"]]),
-            f"<h3>Studies it may have included</h3><p class='small'>{_e(c['candidates_caveat'])}</p>",
-            _table(["study", "design", "cohort", "numbers seen", "numbers only in reviews", "SLEDAI/proteinuria mean and SD seen"],
-                   [[x["study_id"], x["design"], x["cohort"], x["numbers_seen"], x["numbers_secondary"],
-                     "yes" if x["has_sledai_or_proteinuria_mean_sd"] else "no"] for x in c["candidates"]], {3, 4})]
-    out.append(_section("claims", "What Liu et al. 2018 claimed, and whether it can be reproduced", "".join(body)))
+    body = [
+        f"<p>{_e(c['citation'])} ({_e(c['doi'])}). {_e(c['notes'])}.</p>",
+        _table(
+            ["outcome", "claimed SMD", "95% CI", "provenance"],
+            [
+                [
+                    p["outcome"],
+                    _num(p["smd"]),
+                    f"{_num(p['ci_lb'])} to {_num(p['ci_ub'])}",
+                    p["provenance"],
+                ]
+                for p in c["pooled_claims"]
+            ],
+            {1},
+        ),
+        f"<p>{_e(c['smd_caveat'])}</p>",
+        "<h3>Checks</h3>",
+        _table(
+            ["claim", "claimed", "recomputed", "status", "why"],
+            [
+                [k["claim"], k["claimed"], k["recomputed"], k["status"], k["explanation"]]
+                for k in c["checks"]
+            ],
+        ),
+        f"<h3>Studies it may have included</h3><p class='small'>{_e(c['candidates_caveat'])}</p>",
+        _table(
+            [
+                "study",
+                "design",
+                "cohort",
+                "numbers seen",
+                "numbers only in reviews",
+                "SLEDAI/proteinuria mean and SD seen",
+            ],
+            [
+                [
+                    x["study_id"],
+                    x["design"],
+                    x["cohort"],
+                    x["numbers_seen"],
+                    x["numbers_secondary"],
+                    "yes" if x["has_sledai_or_proteinuria_mean_sd"] else "no",
+                ]
+                for x in c["candidates"]
+            ],
+            {3, 4},
+        ),
+    ]
+    out.append(
+        _section(
+            "claims",
+            "What Liu et al. 2018 claimed, and whether it can be reproduced",
+            "".join(body),
+        )
+    )
 
     ov = ctx["overlap"]
     rows = []
     for g in ov["groups"]:
         for r in g["reports"]:
-            rows.append([g["cohort"], r["study_id"], r["year"], r["max_n"] if r["max_n"] is not None else "not seen"])
-    body = [f"<p>{_e(ov['rule'])}</p>", _table(["cohort", "report", "year", "largest n reported"], rows, {2, 3})]
+            rows.append(
+                [
+                    g["cohort"],
+                    r["study_id"],
+                    r["year"],
+                    r["max_n"] if r["max_n"] is not None else "not seen",
+                ]
+            )
+    body = [
+        f"<p>{_e(ov['rule'])}</p>",
+        _table(["cohort", "report", "year", "largest n reported"], rows, {2, 3}),
+    ]
     for g in ov["groups"]:
-        body.append(f"<p>{_e(g['cohort'])}: {g['naive_total']} patients if every report were "
-                    f"independent; at least {g['largest_report']} distinct patients (largest report).</p>")
+        body.append(
+            f"<p>{_e(g['cohort'])}: {g['naive_total']} patients if every report were "
+            f"independent; at least {g['largest_report']} distinct patients (largest report).</p>"
+        )
     out.append(_section("overlap", "Overlapping patient cohorts", "".join(body)))
 
     r = ctx["randomised"]
-    body = [f"<p>Randomised trials with arm-level data seen: {_e(', '.join(r['trials']) or 'none')}. "
-            f"Randomised trials known but without usable data: {_e(', '.join(r['trials_without_data']) or 'none')}. "
-            "Effects are MSC minus control; a single trial is shown as itself, not pooled.</p>"]
-    body.append(_table(["outcome", "MSC", "control", "risk ratio (95% CI)", "risk difference (95% CI)"],
-                       [[e["label"], "; ".join(a["msc"] for a in e["arms"]), "; ".join(a["control"] for a in e["arms"]),
-                         _ci(e["RR"], exp=True) if e.get("RR") else "not estimable", _ci(e["RD"])]
-                        for e in r["binary"]], {3, 4}))
-    body.append(_table(["outcome", "MSC mean (SD)", "control mean (SD)", "mean difference (95% CI)", "unit"],
-                       [[e["label"], "; ".join(a["msc"] for a in e["arms"]), "; ".join(a["control"] for a in e["arms"]),
-                         _ci(e["MD"]), e["unit"]] for e in r["continuous"]], {3}))
-    for name in ("rct_remission_any", "rct_complete_remission", "rct_proteinuria_24h", "rct_change_sledai"):
+    body = [
+        f"<p>Randomised trials with arm-level data seen: {_e(', '.join(r['trials']) or 'none')}. "
+        f"Randomised trials known but without usable data: {_e(', '.join(r['trials_without_data']) or 'none')}. "
+        "Effects are MSC minus control; a single trial is shown as itself, not pooled.</p>"
+    ]
+    body.append(
+        _table(
+            ["outcome", "MSC", "control", "risk ratio (95% CI)", "risk difference (95% CI)"],
+            [
+                [
+                    e["label"],
+                    "; ".join(a["msc"] for a in e["arms"]),
+                    "; ".join(a["control"] for a in e["arms"]),
+                    _ci(e["RR"], exp=True) if e.get("RR") else "not estimable",
+                    _ci(e["RD"]),
+                ]
+                for e in r["binary"]
+            ],
+            {3, 4},
+        )
+    )
+    body.append(
+        _table(
+            ["outcome", "MSC mean (SD)", "control mean (SD)", "mean difference (95% CI)", "unit"],
+            [
+                [
+                    e["label"],
+                    "; ".join(a["msc"] for a in e["arms"]),
+                    "; ".join(a["control"] for a in e["arms"]),
+                    _ci(e["MD"]),
+                    e["unit"],
+                ]
+                for e in r["continuous"]
+            ],
+            {3},
+        )
+    )
+    for name in (
+        "rct_remission_any",
+        "rct_complete_remission",
+        "rct_proteinuria_24h",
+        "rct_change_sledai",
+    ):
         body.append(_figure(ctx, name))
-    out.append(_section("randomised", "Randomised evidence (MSC added to standard treatment vs placebo)", "".join(body)))
+    out.append(
+        _section(
+            "randomised",
+            "Randomised evidence (MSC added to standard treatment vs placebo)",
+            "".join(body),
+        )
+    )
 
-    body = ["<p>Change from baseline to 12 months in the same patients (after minus before). No "
-            "study reports the correlation between the two measurements, so each effect is shown "
-            "at several assumed correlations r: the higher r, the narrower the interval. MC is the "
-            "raw change in the outcome's unit; SMCR divides it by the baseline SD.</p>"]
+    body = [
+        "<p>Change from baseline to 12 months in the same patients (after minus before). No "
+        "study reports the correlation between the two measurements, so each effect is shown "
+        "at several assumed correlations r: the higher r, the narrower the interval. MC is the "
+        "raw change in the outcome's unit; SMCR divides it by the baseline SD.</p>"
+    ]
     for res in ctx["prepost"].values():
         body.append(f"<h3>{_e(res['label'])}</h3>")
         kept = ", ".join(s["study_id"] for s in res["studies"]) or "none"
-        body.append(f"<p>Reports used (one per cohort): {_e(kept)}; {res['k']} cohort(s), so "
-                    + ("a random-effects model (REML, Knapp–Hartung)." if res["pooled"] else
-                       "nothing is pooled: the single report is shown at each assumed correlation.")
-                    + "</p>")
+        body.append(
+            f"<p>Reports used (one per cohort): {_e(kept)}; {res['k']} cohort(s), so "
+            + (
+                "a random-effects model (REML, Knapp–Hartung)."
+                if res["pooled"]
+                else "nothing is pooled: the single report is shown at each assumed correlation."
+            )
+            + "</p>"
+        )
         if res["selection"]["excluded"]:
-            body.append(_table(["set aside", "reason"], [[x["study_id"], x["reason"]] for x in res["selection"]["excluded"]]))
+            body.append(
+                _table(
+                    ["set aside", "reason"],
+                    [[x["study_id"], x["reason"]] for x in res["selection"]["excluded"]],
+                )
+            )
         if res["left_out"]:
             body.append("<p class='small'>Not usable: " + _e("; ".join(res["left_out"])) + "</p>")
-        body.append(_table(["measure", "assumed r", "k", "estimate", "95% CI", "SE"],
-                           [[row["measure"], _num(row["r"], 1), row["k"], _num(row["estimate"]),
-                             f"{_num(row['ci_lb'])} to {_num(row['ci_ub'])}", _num(row["se"], 3)]
-                            for row in res["rows"]], {1, 2, 3, 4, 5}))
-    out.append(_section("prepost", "Before and after, single-arm series (correlation sensitivity)", "".join(body)))
+        body.append(
+            _table(
+                ["measure", "assumed r", "k", "estimate", "95% CI", "SE"],
+                [
+                    [
+                        row["measure"],
+                        _num(row["r"], 1),
+                        row["k"],
+                        _num(row["estimate"]),
+                        f"{_num(row['ci_lb'])} to {_num(row['ci_ub'])}",
+                        _num(row["se"], 3),
+                    ]
+                    for row in res["rows"]
+                ],
+                {1, 2, 3, 4, 5},
+            )
+        )
+    out.append(
+        _section(
+            "prepost",
+            "Before and after, single-arm series (correlation sensitivity)",
+            "".join(body),
+        )
+    )
 
     rem = ctx["remission"]
     if "proportion" in rem:
         p = rem["proportion"]
-        body = [f"<p>Pooled proportion in renal remission after MSC: {_pct(p['estimate'])} "
-                f"(95% CI {_pct(p['ci_lb'])} to {_pct(p['ci_ub'])}; random effects on the log-odds "
-                f"scale, Knapp–Hartung; I² {_num(rem['fit']['I2'], 0)}%). Each report defines remission its own way.</p>",
-                _table(["report", "design", "in remission", "n", "definition", "when", "provenance"],
-                       [[s["study_id"], s["design"], s["events"], s["n"], s["definition"], s["timepoint"], s["provenance"]]
-                        for s in rem["studies"]], {2, 3})]
+        body = [
+            f"<p>Pooled proportion in renal remission after MSC: {_pct(p['estimate'])} "
+            f"(95% CI {_pct(p['ci_lb'])} to {_pct(p['ci_ub'])}; random effects on the log-odds "
+            f"scale, Knapp–Hartung; I² {_num(rem['fit']['I2'], 0)}%). Each report defines remission its own way.</p>",
+            _table(
+                ["report", "design", "in remission", "n", "definition", "when", "provenance"],
+                [
+                    [
+                        s["study_id"],
+                        s["design"],
+                        s["events"],
+                        s["n"],
+                        s["definition"],
+                        s["timepoint"],
+                        s["provenance"],
+                    ]
+                    for s in rem["studies"]
+                ],
+                {2, 3},
+            ),
+        ]
         for ctl in rem["controls"]:
-            body.append(f"<p>For comparison, the {_e(ctl['arm'])} arm of {_e(ctl['study_id'])}: "
-                        f"{ctl['events']} of {ctl['n']} ({_pct(ctl['proportion'])}, 95% CI "
-                        f"{_pct(ctl['ci_lb'])} to {_pct(ctl['ci_ub'])}) in remission without MSC.</p>")
+            body.append(
+                f"<p>For comparison, the {_e(ctl['arm'])} arm of {_e(ctl['study_id'])}: "
+                f"{ctl['events']} of {ctl['n']} ({_pct(ctl['proportion'])}, 95% CI "
+                f"{_pct(ctl['ci_lb'])} to {_pct(ctl['ci_ub'])}) in remission without MSC.</p>"
+            )
         body.append(_figure(ctx, "remission"))
         out.append(_section("remission", "Remission rates without a control group", "".join(body)))
 
@@ -338,40 +540,77 @@ def _sections(ctx: dict[str, Any]) -> str:
     for cert in ctx["certainty"]:
         d = {x["domain"]: x for x in cert["downgrades"]}
         cells = [cert["outcome"], cert["summary"], cert["start"]]
-        for dom in ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"):
+        for dom in (
+            "risk_of_bias",
+            "inconsistency",
+            "indirectness",
+            "imprecision",
+            "publication_bias",
+        ):
             x = d[dom]
             cells.append(f"{'−' + str(x['levels']) if x['levels'] else '0'}: {x['reason']}")
         cells.append(cert["final"])
         rows.append(cells)
-    out.append(_section("grade", "How certain is the evidence? (GRADE)",
-                        "<p>Randomised evidence starts at high certainty, single-arm evidence at low; "
-                        "each serious problem lowers it by one level (two if very serious).</p>"
-                        + _table(["outcome", "result", "start", "risk of bias", "inconsistency",
-                                  "indirectness", "imprecision", "publication bias", "certainty"], rows)))
+    out.append(
+        _section(
+            "grade",
+            "How certain is the evidence? (GRADE)",
+            "<p>Randomised evidence starts at high certainty, single-arm evidence at low; "
+            "each serious problem lowers it by one level (two if very serious).</p>"
+            + _table(
+                [
+                    "outcome",
+                    "result",
+                    "start",
+                    "risk of bias",
+                    "inconsistency",
+                    "indirectness",
+                    "imprecision",
+                    "publication bias",
+                    "certainty",
+                ],
+                rows,
+            ),
+        )
+    )
 
     ds = ctx["dataset"]
     prov = ", ".join(f"{k}: {v}" for k, v in ds["by_provenance"].items())
-    body = [f"<p>{ds['rows']} rows from {ds['studies']} reports ({_e(prov)}). Only numbers seen in a "
-            "primary report, or derived from such numbers, enter a computation.</p>"]
+    body = [
+        f"<p>{ds['rows']} rows from {ds['studies']} reports ({_e(prov)}). Only numbers seen in a "
+        "primary report, or derived from such numbers, enter a computation.</p>"
+    ]
     if ctx["figure_notes"]:
         body.append("<p class='small'>" + _e(" ".join(ctx["figure_notes"])) + "</p>")
-    body.append(_table(["study", "citation", "identifier", "where the numbers were read", "provenance"],
-                       [[s["study_id"], s["citation"], s["id"], s["source"], s["provenance"]] for s in ctx["sources"]]))
+    body.append(
+        _table(
+            ["study", "citation", "identifier", "where the numbers were read", "provenance"],
+            [
+                [s["study_id"], s["citation"], s["id"], s["source"], s["provenance"]]
+                for s in ctx["sources"]
+            ],
+        )
+    )
     out.append(_section("sources", "Sources and the dataset", "".join(body)))
     return "\n".join(out)
 
 
 def render_html(ctx: dict[str, Any]) -> str:
     """The context rendered into the packaged template (inline CSS and SVG only)."""
-    template = Template(resources.files("lupuscare.evidence.lupus").joinpath(TEMPLATE).read_text(encoding="utf-8"))
+    template = Template(
+        resources.files("lupuscare.evidence.lupus").joinpath(TEMPLATE).read_text(encoding="utf-8")
+    )
     return template.substitute(
         title=_e(ctx["title"]),
-        subtitle=_e("Mesenchymal stromal cells (MSC) in systemic lupus erythematosus: the claims, "
-                    "the data behind them, and how certain they are."),
+        subtitle=_e(
+            "Mesenchymal stromal cells (MSC) in systemic lupus erythematosus: the claims, "
+            "the data behind them, and how certain they are."
+        ),
         disclaimer=_e(ctx["disclaimer"]),
         sections=_sections(ctx),
-        provenance_line=_e(f"Generated by lupuscare from the curated dataset {DATA_FILE} "
-                           f"(sha256 {ctx['dataset_digest']}); every number is traceable to the "
-                           "source named beside it."),
+        provenance_line=_e(
+            f"Generated by lupuscare from the curated dataset {DATA_FILE} "
+            f"(sha256 {ctx['dataset_digest']}); every number is traceable to the "
+            "source named beside it."
+        ),
     )
-
