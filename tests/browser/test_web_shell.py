@@ -1,0 +1,62 @@
+"""The web shell in a real browser: clinicians, patients, and a wrong password."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from web.factories import PASSWORD, make_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(transactional_db):
+    return make_world()
+
+
+def test_clinician_sees_their_patients_and_opens_one(page, login, world):
+    login("dr_in_team", PASSWORD)
+    assert re.search(r"/patients/$", page.url)
+    table = page.locator("#patient-list")
+    assert table.get_by_text(world.patient_a.identifier).is_visible()
+    assert world.patient_b.family_name not in page.content()
+    page.get_by_role("link", name=f"{world.patient_a.family_name}, {world.patient_a.given_name}").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == world.patient_a.full_name
+    assert page.locator("#lab-table").get_by_text("c3").is_visible()
+    assert page.locator("#assessments").get_by_text("arthritis").is_visible()
+    assert page.console_errors == []  # no CSP violation, no script error
+
+
+def test_patient_sees_only_their_own_page(page, login, live_server, world):
+    login(world.patient_a.user.username, PASSWORD)
+    assert page.url.endswith("/me/")
+    assert page.get_by_text(world.patient_a.identifier).is_visible()
+    response = page.goto(f"/patients/{world.patient_b.pk}/")
+    assert response.status == 403
+    assert world.patient_b.family_name not in page.content()
+    response = page.goto(f"/api/patients/{world.patient_b.pk}")
+    assert response.status == 404
+    assert world.patient_b.identifier not in page.content()
+    assert [e for e in page.console_errors if "403" not in e and "404" not in e] == []
+
+
+def test_wrong_password_shows_an_error(page, login, world):
+    login("dr_in_team", "not-the-password")
+    assert page.url.endswith("/accounts/login/")
+    alert = page.get_by_role("alert")
+    assert "did not match" in alert.inner_text()
+    assert page.context.cookies() == [] or all(
+        c["name"] != "sessionid" for c in page.context.cookies()
+    )
+
+
+def test_logout(page, login, world):
+    login("dr_in_team", PASSWORD)
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state()
+    assert "/accounts/login/" in page.url
+    page.goto("/patients/")
+    assert "/accounts/login/" in page.url
