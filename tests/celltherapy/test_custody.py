@@ -40,10 +40,21 @@ def test_hash_is_sha256_of_previous_hash_plus_canonical_json():
     chain = chain_of(2)
     import hashlib
     import json
-    body = json.dumps(chain[1]["event"], sort_keys=True, separators=(",", ":"))
+    event = dict(chain[1]["event"])
+    assert event["temperature_c"] == -159.0
+    event["temperature_c"] = -159  # canonical form writes integral floats as integers
+    body = json.dumps(event, sort_keys=True, separators=(",", ":"))
     assert chain[1]["hash"] == hashlib.sha256((chain[0]["hash"] + body).encode()).hexdigest()
     assert chain[0]["prev_hash"] == GENESIS_HASH
     assert chain_hash(GENESIS_HASH, chain[0]["event"]) == chain[0]["hash"]
+
+
+def test_store_that_rewrites_integral_floats_still_verifies():
+    import json
+    chain = chain_of(3)  # temperatures -160.0, -159.0, -158.0
+    as_jsonb = json.loads(json.dumps(chain).replace("-160.0", "-160"))
+    assert as_jsonb[0]["event"]["temperature_c"] == -160
+    assert verify_chain(as_jsonb).ok
 
 
 def test_intact_chain_verifies():
@@ -154,3 +165,19 @@ def test_mod37_2_satisfies_iso7064_and_catches_single_substitutions(body, data):
     new = data.draw(st.sampled_from("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ").filter(
         lambda c: c != body[pos]))
     assert mod37_2(body[:pos] + new + body[pos + 1:]) != check
+
+
+FIELDS = ["item", "action", "from_party", "to_party", "location", "at", "actor",
+          "temperature_c", "shipper_id", "coi_identifier", "sequence"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(index=st.integers(0, 4), field=st.sampled_from(FIELDS), junk=st.text(min_size=1))
+def test_any_single_field_edit_is_detected_at_that_record(index, field, junk):
+    chain = chain_of(5)
+    record = chain[index]["event"]
+    if record[field] == junk:
+        return
+    record[field] = junk
+    result = verify_chain(chain)
+    assert not result.ok and result.broken_at == index

@@ -23,7 +23,8 @@ PROTOCOL = InfusionProtocol(thaw_to_infusion_max_minutes=30,
 
 def identity(**changes):
     base = dict(first_verifier="RN Kim", second_verifier="RN Lee",
-                patient_identity_confirmed=True, coi_on_bag=COI, coi_expected=COI,
+                patient_identity_confirmed=True, patient_on_bag="MRN 0042",
+                patient_expected="MRN 0042", coi_on_bag=COI, coi_expected=COI,
                 lot_on_bag="CAR-001", lot_expected="CAR-001")
     base.update(changes)
     return IdentityCheck(**base)
@@ -51,6 +52,7 @@ def test_infusion_without_identity_check_is_refused():
     (dict(second_verifier=""), "identity_check.second_verifier"),
     (dict(second_verifier="rn kim"), "identity_check.second_verifier"),
     (dict(patient_identity_confirmed=False), "identity_check.patient_identity_confirmed"),
+    (dict(patient_on_bag="MRN 0043"), "identity_check.patient_on_bag"),
     (dict(coi_on_bag=make_coi("ERL", 2026, 4)), "identity_check.coi_on_bag"),
     (dict(lot_on_bag="CAR-002"), "identity_check.lot_on_bag"),
 ])

@@ -8,6 +8,8 @@ Proportions: Newcombe RG, Stat Med 1998;17:857-872, Table I (examples 81/263, 15
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 from lupuscare.celltherapy.outcomes import kaplan_meier, proportion_ci
@@ -105,3 +107,27 @@ def test_kaplan_meier_bad_input():
         kaplan_meier([1, 2], [1, 2])
     with pytest.raises(InputError):
         kaplan_meier([], [])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 50), st.booleans()), min_size=1, max_size=40))
+def test_km_properties(rows):
+    times = [t for t, _ in rows]
+    events = [int(e) for _, e in rows]
+    km = kaplan_meier(times, events)
+    if km.times.size == 0:
+        return
+    assert np.all(np.diff(km.survival) <= 0)
+    assert np.all((km.survival >= 0) & (km.survival <= 1))
+    assert np.all(km.lower <= km.survival + 1e-12) and np.all(km.survival <= km.upper + 1e-12)
+    assert km.events.sum() == sum(events)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 200).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_intervals_contain_the_estimate_and_touch_0_and_1_only_at_the_ends(xn):
+    # (Clopper-Pearson is not always wider than Wilson: at 0/46 Wilson's upper limit is higher.)
+    x, n = xn
+    for ci in (proportion_ci(x, n), proportion_ci(x, n, method="wilson")):
+        assert 0 <= ci.lower <= ci.estimate <= ci.upper <= 1
+        assert (ci.lower == 0) == (x == 0) and (ci.upper == 1) == (x == n)

@@ -126,6 +126,9 @@ def test_bad_results_refused_by_field():
         evaluate_release(SPEC, "L1", [QcResult("CD73", 97, "a"), QcResult("CD73", 98, "a")])
     with pytest.raises(InputError):
         evaluate_release(SPEC, "L1", [QcResult("CD73", float("nan"), "a")])
+    with pytest.raises(InputError) as err:  # a percentage above 100 is a typo, not a pass
+        evaluate_release(SPEC, "L1", [QcResult("CD45", 1.0, "a"), QcResult("CD73", 975, "a")])
+    assert err.value.field == "results[1].value"
 
 
 def test_isct_lines_carry_the_citation():

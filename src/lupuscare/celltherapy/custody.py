@@ -10,6 +10,7 @@ that. Temperature readings are flagged against the product's storage range.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -58,9 +59,22 @@ class CustodyEvent:
                 "temperature_c": temp, "shipper_id": self.shipper_id}
 
 
+def _normalise(value: Any) -> Any:
+    """Integral floats become ints, so a store that rewrites -160.0 as -160 (PostgreSQL JSONB
+    numerics do) still verifies."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _normalise(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_normalise(v) for v in value]
+    return value
+
+
 def canonical_json(event: Mapping[str, Any]) -> str:
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)
+    """Sorted keys, no whitespace, UTF-8, integral floats as ints, NaN refused."""
+    return json.dumps(_normalise(event), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False, allow_nan=False)
 
 
 def chain_hash(prev_hash: str, event: Mapping[str, Any]) -> str:
@@ -83,7 +97,7 @@ def append_event(chain: Sequence[Mapping[str, Any]], event: CustodyEvent) -> lis
             raise InputError("at", f"is before the previous custody event ({last['at']})")
     prev = chain[-1]["hash"] if chain else GENESIS_HASH
     record = {"event": body, "prev_hash": prev, "hash": chain_hash(prev, body)}
-    return [dict(r) for r in chain] + [record]
+    return [copy.deepcopy(dict(r)) for r in chain] + [record]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ class IdentityCheck:
 
     first_verifier: str
     patient_identity_confirmed: bool
+    patient_on_bag: str
+    patient_expected: str
     coi_on_bag: str
     coi_expected: str
     lot_on_bag: str
@@ -58,6 +60,11 @@ def verify_identity(check: IdentityCheck | None) -> None:
     if check.patient_identity_confirmed is not True:
         raise InputError("identity_check.patient_identity_confirmed",
                          "the patient's identity was not confirmed")
+    expected_patient = _check.text("identity_check.patient_expected", check.patient_expected)
+    if check.patient_on_bag.strip() != expected_patient:
+        raise InputError("identity_check.patient_on_bag",
+                         f"{check.patient_on_bag!r} does not match the order's patient "
+                         f"{expected_patient}")
     validate_coi(check.coi_expected)
     if check.coi_on_bag.strip() != check.coi_expected:
         raise InputError("identity_check.coi_on_bag",

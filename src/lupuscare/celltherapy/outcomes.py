@@ -63,7 +63,9 @@ def proportion_ci(events: int, n: int, *, method: str = "clopper-pearson",
         p = events / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-        lower, upper = max(0.0, centre - half), min(1.0, centre + half)
+        # at 0 and n the score interval's limit is exactly 0 or 1; avoid rounding residue
+        lower = 0.0 if events == 0 else max(0.0, centre - half)
+        upper = 1.0 if events == n else min(1.0, centre + half)
     else:
         raise InputError("method", "must be 'clopper-pearson' or 'wilson'")
     return Proportion(events, n, events / n, lower, upper, method, level)

@@ -171,7 +171,8 @@ def _judge(line: SpecLine, result: QcResult, where: str) -> LineOutcome:
             return LineOutcome(line.attribute, Outcome.PENDING, "no growth to date (final pending)")
         return LineOutcome(line.attribute, Outcome.FAIL,
                            f"{result.value!r}, expected {' / '.join(line.accepted)}")
-    value = _check.number(f"{where}.value", result.value)
+    bounds = {"minimum": 0, "maximum": 100} if line.unit == "%" else {}
+    value = _check.number(f"{where}.value", result.value, **bounds)
     if line.op is None or line.limit is None:
         return LineOutcome(line.attribute, Outcome.PASS, f"{value:g} {line.unit} recorded")
     ok = line.op.holds(value, line.limit)
