@@ -86,3 +86,26 @@ def test_inline_svg_refuses_scripts():
         report._inline_svg("<svg><script>alert(1)</script></svg>")
     with pytest.raises(ValueError):
         report._inline_svg('<svg><image href="https://example.org/x.png"/></svg>')
+
+
+def test_plotly_figures_for_the_web_app(ctx):
+    import json
+
+    assert set(ctx["figures_plotly"]) == set(ctx["figures"])
+    fig = ctx["figures_plotly"]["remission"]["figure"]
+    assert {"data", "layout"} <= set(fig)
+    json.dumps(ctx["figures_plotly"])
+
+
+def test_a_plot_failure_becomes_a_note_not_a_crash(monkeypatch):
+    import lupuscare.evidence.plots as plots
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no backend")
+
+    monkeypatch.setattr(plots, "forest", broken)
+    ctx = report.report_context()
+    assert ctx["figures"] == {}
+    assert ctx["figure_notes"] and "no backend" in ctx["figure_notes"][0]
+    page = report.render_html(ctx)
+    assert "forest plot not drawn" in page and 'id="grade"' in page

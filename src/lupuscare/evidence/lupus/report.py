@@ -168,14 +168,8 @@ def sources(dataset: Dataset) -> list[dict[str, str]]:
     return out
 
 
-def _figures(fits: dict[str, Any]) -> tuple[dict[str, tuple[str, str]], list[str]]:
-    """Forest plots from the engine as inline SVG text; a note for any the engine cannot draw."""
-    figures: dict[str, tuple[str, str]] = {}
-    notes: list[str] = []
-    try:
-        from lupuscare.evidence.plots import forest
-    except ImportError:
-        return figures, ["Forest plots need lupuscare.evidence.plots, which is not installed."]
+def _wanted_figures(fits: dict[str, Any]) -> list[tuple[str, Any, str]]:
+    """(name, fitted model, caption) for every forest plot the report shows."""
     wanted = [
         (
             "remission",
@@ -205,19 +199,31 @@ def _figures(fits: dict[str, Any]) -> tuple[dict[str, tuple[str, str]], list[str
                 f"Deng 2017, {label}: mean difference MSC minus placebo (single trial, not pooled)",
             )
         )
-    for name, res, caption in wanted:
-        if res is None:
-            continue
+    return [w for w in wanted if w[1] is not None]
+
+
+def _figures(fits: dict[str, Any]) -> tuple[dict[str, tuple[str, str]], dict[str, Any], list[str]]:
+    """Forest plots from the engine: inline SVG (with caption) and Plotly JSON for the web app.
+
+    A plotting failure is reported in the notes and never hides the numbers, which are in tables.
+    """
+    from lupuscare.evidence.plots import forest, forest_plotly
+
+    svgs: dict[str, tuple[str, str]] = {}
+    plotly: dict[str, Any] = {}
+    notes: list[str] = []
+    for name, res, caption in _wanted_figures(fits):
         try:
             svg = forest(res, fmt="svg", title=caption)
-        except Exception as exc:  # a plotting failure must not hide the numbers
+            plotly[name] = {"caption": caption, "figure": forest_plotly(res)}
+        except Exception as exc:  # any engine failure becomes a visible note
             notes.append(f"{caption}: forest plot not drawn ({type(exc).__name__}: {exc})")
             continue
-        figures[name] = (
+        svgs[name] = (
             _inline_svg(svg.decode("utf-8") if isinstance(svg, bytes) else str(svg)),
             caption,
         )
-    return figures, notes
+    return svgs, plotly, notes
 
 
 _XML_PROLOG = re.compile(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*", re.IGNORECASE)
@@ -243,7 +249,7 @@ def report_context(
     ds = dataset if dataset is not None else load()
     res = result if result is not None else analysis_mod.run(ds)
     data = res.to_dict()
-    figures, figure_notes = _figures(res.fits) if with_figures else ({}, [])
+    figures, figures_plotly, figure_notes = _figures(res.fits) if with_figures else ({}, {}, [])
     return {
         "title": TITLE,
         "dataset_digest": _dataset_digest() if dataset is None else "custom dataset",
@@ -262,6 +268,7 @@ def report_context(
         "dataset": data["dataset"],
         "sources": sources(ds),
         "figures": figures,
+        "figures_plotly": figures_plotly,
         "figure_notes": figure_notes,
     }
 
