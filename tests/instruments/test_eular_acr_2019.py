@@ -182,3 +182,19 @@ def test_oracle_domain_maximum(criteria, domain, points):
 def test_oracle_totals(criteria, total, classified):
     r = eular(criteria)
     assert (r["total"], r["classified"]) == (total, classified)
+
+
+def test_ana_titre_from_the_labs_list_highest_ever():
+    labs = [{"test": "ana_titer", "value": 40, "unit": "{titer}"},
+            {"test": "c3", "value": 0.7, "unit": "g/L"},
+            {"test": "ana_titer", "value": 80, "unit": "{titer}"}]
+    r = score({"labs": labs, "criteria": ["lupus_nephritis_class_iii_or_iv"]})
+    assert r["entry_criterion"] and r["classified"]
+    assert "highest in labs" in r.explanation[0].source
+    r = score({"labs": labs[:2], "criteria": ["lupus_nephritis_class_iii_or_iv"]})
+    assert r["entry_criterion"] is False
+    with pytest.raises(InputError) as err:
+        score({"labs": [{"test": "ana_titer", "value": 80, "unit": "U/mL"}], "criteria": []})
+    assert err.value.field == "labs[0].unit"
+    with pytest.raises(MissingInputError):
+        score({"labs": [{"test": "c3", "value": 0.7, "unit": "g/L"}], "criteria": []})

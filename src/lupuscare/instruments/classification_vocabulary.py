@@ -116,6 +116,7 @@ class CriteriaInput:
     positions: Mapping[str, int]  # name -> index in ``criteria`` (for explanations)
     ana_titer: float | None
     ana_positive: bool | None
+    ana_from_labs: bool = False
 
     def source(self, name: str) -> str:
         if name == ANA:
@@ -125,7 +126,8 @@ class CriteriaInput:
     def ana_source(self) -> str:
         parts = []
         if self.ana_titer is not None:
-            parts.append(f"ana_titer=1:{self.ana_titer:g}")
+            parts.append(f"ana_titer=1:{self.ana_titer:g}" + (
+                " (highest in labs)" if self.ana_from_labs else ""))
         if self.ana_positive is not None:
             parts.append(f"ana_positive={str(self.ana_positive).lower()}")
         return ", ".join(parts) or "ANA not recorded"
@@ -158,6 +160,25 @@ def _parse_titer(value: object) -> float:
     return float(value)
 
 
+def _highest_lab_titer(labs: object) -> float | None:
+    """The highest ``ana_titer`` in the ``labs`` list (the criteria ask for ANA "ever")."""
+    if not isinstance(labs, list):
+        return None
+    best: float | None = None
+    for i, lab in enumerate(labs):
+        if not isinstance(lab, Mapping) or lab.get("test") != "ana_titer":
+            continue
+        unit = lab.get("unit", "{titer}")
+        if unit != "{titer}":
+            raise InputError(f"labs[{i}].unit", f"an ANA titre has unit '{{titer}}', got {unit!r}")
+        try:
+            value = _parse_titer(lab.get("value"))
+        except InputError as err:
+            raise InputError(f"labs[{i}].value", err.message) from None
+        best = value if best is None else max(best, value)
+    return best
+
+
 def read_criteria(document: Mapping[str, Any], *, require_criteria: bool = True) -> CriteriaInput:
     """Validate ``criteria``, ``not_attributable``, ``ana_titer`` and ``ana_positive``."""
     raw = document.get("criteria")
@@ -178,10 +199,13 @@ def read_criteria(document: Mapping[str, Any], *, require_criteria: bool = True)
         raise InputError("not_attributable", "must be a list of names")
     titer = document.get("ana_titer")
     ana_titer = None if titer is None else _parse_titer(titer)
+    if ana_titer is None:
+        ana_titer = _highest_lab_titer(document.get("labs"))
     positive = document.get("ana_positive")
     if positive is not None and not isinstance(positive, bool):
         raise InputError("ana_positive", f"must be true or false, got {positive!r}")
-    return CriteriaInput(frozenset(positions), frozenset(na), positions, ana_titer, positive)
+    return CriteriaInput(frozenset(positions), frozenset(na), positions, ana_titer, positive,
+                         ana_from_labs=titer is None and ana_titer is not None)
 
 
 def require_ana(criteria: CriteriaInput) -> None:
