@@ -198,3 +198,10 @@ def test_ana_titre_from_the_labs_list_highest_ever():
     assert err.value.field == "labs[0].unit"
     with pytest.raises(MissingInputError):
         score({"labs": [{"test": "c3", "value": 0.7, "unit": "g/L"}], "criteria": []})
+
+
+def test_criteria_list_required_even_when_ana_is_negative():
+    # a visit document with an ANA lab but no criteria list is not a classification document
+    with pytest.raises(MissingInputError) as err:
+        score({"labs": [{"test": "ana_titer", "value": 40, "unit": "{titer}"}]})
+    assert err.value.field == "criteria"

@@ -107,7 +107,7 @@ def _met(criterion: Criterion, ci: CriteriaInput) -> tuple[str, ...]:
 
 def score(document: dict[str, Any], **options: Any) -> InstrumentResult:
     """Classification by the 2019 EULAR/ACR criteria: ``classified``, ``total``, ``domains``."""
-    ci = read_criteria(document, require_criteria=False)
+    ci = read_criteria(document)
     require_ana(ci)
     entry = ci.ana_above(ANA_ENTRY_TITER)
     explanation = [ExplanationItem(
@@ -118,8 +118,6 @@ def score(document: dict[str, Any], **options: Any) -> InstrumentResult:
     domains = {d.name: 0 for d in DOMAINS}
     clinical_counted = False
     if entry:
-        if "criteria" not in document:
-            read_criteria(document)  # raises MissingInputError("criteria")
         for domain in DOMAINS:
             met = [(c, names) for c in domain.criteria if (names := _met(c, ci))]
             met.sort(key=lambda cn: -cn[0].weight)
