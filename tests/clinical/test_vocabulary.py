@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from lupuscare.clinical.vocabulary import DOMAINS, DRUGS, FINDINGS, LAB_TESTS, drugs_of_class
 
-CONTRACT_FINDINGS = """seizure psychosis organic_brain_syndrome acute_confusional_state
-visual_disturbance cranial_neuropathy peripheral_neuropathy myelopathy aseptic_meningitis
-lupus_headache cva vasculitis_mucocutaneous vasculitis_systemic lupus_enteritis arthritis myositis
-urinary_casts hematuria pyuria proteinuria rash_localized rash_generalized alopecia mucosal_ulcers
-pleurisy pericarditis peritonitis myocarditis pneumonitis alveolar_haemorrhage
-pulmonary_hypertension shrinking_lung valvular_dysfunction haemolytic_anaemia thrombocytopenia
-leukopenia fever low_complement increased_dna_binding""".split()
-CONTRACT_DRUGS = """prednisone prednisolone methylprednisolone hydrocortisone dexamethasone
-betamethasone deflazacort triamcinolone cortisone hydroxychloroquine chloroquine azathioprine
-mycophenolate_mofetil mycophenolic_acid methotrexate cyclophosphamide tacrolimus voclosporin
-ciclosporin belimumab anifrolumab rituximab obinutuzumab""".split()
+CONTRACT_FINDINGS = ["seizure", "psychosis", "organic_brain_syndrome", "acute_confusional_state", "visual_disturbance", "cranial_neuropathy", "peripheral_neuropathy", "myelopathy", "aseptic_meningitis", "lupus_headache", "cva", "vasculitis_mucocutaneous", "vasculitis_systemic", "lupus_enteritis", "arthritis", "myositis", "urinary_casts", "hematuria", "pyuria", "proteinuria", "rash_localized", "rash_generalized", "alopecia", "mucosal_ulcers", "pleurisy", "pericarditis", "peritonitis", "myocarditis", "pneumonitis", "alveolar_haemorrhage", "pulmonary_hypertension", "shrinking_lung", "valvular_dysfunction", "haemolytic_anaemia", "thrombocytopenia", "leukopenia", "fever", "low_complement", "increased_dna_binding"]
+CONTRACT_DRUGS = ["prednisone", "prednisolone", "methylprednisolone", "hydrocortisone", "dexamethasone", "betamethasone", "deflazacort", "triamcinolone", "cortisone", "hydroxychloroquine", "chloroquine", "azathioprine", "mycophenolate_mofetil", "mycophenolic_acid", "methotrexate", "cyclophosphamide", "tacrolimus", "voclosporin", "ciclosporin", "belimumab", "anifrolumab", "rituximab", "obinutuzumab"]
 
 
 def test_findings_match_the_contract_and_have_definitions():
