@@ -230,3 +230,14 @@ def test_property_lower_followup_proteinuria_never_worsens_response(base, follow
     assert _RANK[b["response"]] >= _RANK[a["response"]]
     if not a["egfr_stable"]:
         assert a["response"] == "none"
+
+
+def test_calendar_months_between_dates():
+    from datetime import date
+
+    from lupuscare.instruments.instrument_dates import months_between
+
+    assert months_between(date(2025, 1, 1), date(2025, 7, 1)) == 6
+    assert months_between(date(2025, 1, 31), date(2025, 2, 28)) == 1
+    assert months_between(date(2025, 1, 1), date(2025, 1, 16)) == pytest.approx(15 / 31)
+    assert months_between(date(2025, 7, 1), date(2025, 1, 1)) == -6
