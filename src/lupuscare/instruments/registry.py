@@ -30,6 +30,7 @@ INSTRUMENTS: dict[str, str] = {
     "slicc-2012": "lupuscare.instruments.slicc_2012:score",
     "acr-1997": "lupuscare.instruments.acr_1997:score",
     "renal-response": "lupuscare.instruments.renal_response:score",
+    "biopsy": "lupuscare.instruments.biopsy:score",
 }
 
 
