@@ -169,7 +169,7 @@ def sources(dataset: Dataset) -> list[dict[str, str]]:
 
 
 def _wanted_figures(fits: dict[str, Any]) -> list[tuple[str, Any, str]]:
-    """(name, fitted model, caption) for every forest plot the report shows."""
+    """(name, fitted model, caption) for every forest plot the report shows (k >= 2 only)."""
     wanted = [
         (
             "remission",
@@ -185,7 +185,7 @@ def _wanted_figures(fits: dict[str, Any]) -> list[tuple[str, Any, str]]:
             (
                 f"rct_{key}",
                 fits["randomised"].get((key, "RR")),
-                f"Deng 2017, {label}: risk ratio MSC vs placebo (single trial, not pooled)",
+                f"Randomised trials, {label}: risk ratio MSC vs control",
             )
         )
     for key, label in (
@@ -196,10 +196,11 @@ def _wanted_figures(fits: dict[str, Any]) -> list[tuple[str, Any, str]]:
             (
                 f"rct_{key}",
                 fits["randomised"].get((key, "MD")),
-                f"Deng 2017, {label}: mean difference MSC minus placebo (single trial, not pooled)",
+                f"Randomised trials, {label}: mean difference MSC minus control",
             )
         )
-    return [w for w in wanted if w[1] is not None]
+    # A forest of one study repeats its own row as a "pooled" diamond: only draw real syntheses.
+    return [w for w in wanted if w[1] is not None and w[1].k >= 2]
 
 
 def _figures(fits: dict[str, Any]) -> tuple[dict[str, tuple[str, str]], dict[str, Any], list[str]]:
@@ -303,7 +304,7 @@ def _figure(ctx: dict[str, Any], name: str) -> str:
     if name not in ctx["figures"]:
         return ""
     svg, caption = ctx["figures"][name]
-    return f'<div class="figure" role="img" aria-label="{_e(caption)}">{svg}<p class="small">{_e(caption)}</p></div>'
+    return f'<div class="figure" role="img" aria-label="{_e(caption)}">{svg}</div>'
 
 
 def _ci(d: dict[str, Any], digits: int = 2, exp: bool = False) -> str:
@@ -409,7 +410,8 @@ def _sections(ctx: dict[str, Any]) -> str:
     body = [
         f"<p>Randomised trials with arm-level data seen: {_e(', '.join(r['trials']) or 'none')}. "
         f"Randomised trials known but without usable data: {_e(', '.join(r['trials_without_data']) or 'none')}. "
-        "Effects are MSC minus control; a single trial is shown as itself, not pooled.</p>"
+        "Effects are MSC minus control; a single trial is shown as itself, not pooled, and a "
+        "forest plot is drawn only when two or more trials are combined.</p>"
     ]
     body.append(
         _table(
