@@ -73,12 +73,12 @@ def test_positive_final_culture_after_pending_release():
     from lupuscare.celltherapy.lot import LotEvent
     t = datetime(2026, 5, 1, tzinfo=UTC)
     history = (LotEvent(LotStatus.IN_TESTING, LotStatus.RELEASED_PENDING_FINAL_STERILITY, "QA", t),)
-    given = Lot("L1", "UC-MSC", "NJU-2026-000017-X", LotStatus.DISPENSED, history)
+    given = Lot("L1", "UC-MSC", "NJU-2026-000017-E", LotStatus.DISPENSED, history)
     notice = positive_final_culture(given, "S. epidermidis")
     assert "patient" in notice.notify and "already given" in notice.action
-    stock = Lot("L1", "UC-MSC", "NJU-2026-000017-X",
+    stock = Lot("L1", "UC-MSC", "NJU-2026-000017-E",
                 LotStatus.RELEASED_PENDING_FINAL_STERILITY, history)
     assert "reject the lot" in positive_final_culture(stock, "E. coli").action
     with pytest.raises(LotTransitionError):
-        positive_final_culture(Lot("L2", "UC-MSC", "NJU-2026-000017-X", LotStatus.RELEASED),
+        positive_final_culture(Lot("L2", "UC-MSC", "NJU-2026-000017-E", LotStatus.RELEASED),
                                "E. coli")

@@ -142,7 +142,7 @@ def test_isct_lines_carry_the_citation():
 # --- lot state machine -------------------------------------------------------------------------
 
 def lot_in_testing():
-    lot = Lot("UC-26-001", "UC-MSC", "NJU-2026-000017-X")
+    lot = Lot("UC-26-001", "UC-MSC", "NJU-2026-000017-E")
     return transition(lot, LotStatus.IN_TESTING, actor="QA Bo", at=T0)
 
 
@@ -235,7 +235,7 @@ ILLEGAL = [(a, b) for a in LotStatus for b in LotStatus if b not in ALLOWED[a]]
 
 @pytest.mark.parametrize("start,target", ILLEGAL, ids=[f"{a.value}->{b.value}" for a, b in ILLEGAL])
 def test_every_illegal_transition_is_refused(start, target):
-    lot = Lot("UC-26-001", "UC-MSC", "NJU-2026-000017-X", status=start)
+    lot = Lot("UC-26-001", "UC-MSC", "NJU-2026-000017-E", status=start)
     with pytest.raises(LotTransitionError) as err:
         transition(lot, target, actor="QA Bo", at=T0, evaluation=evaluate(), reason="r",
                    acknowledged_by="Dr Ruiz")
@@ -247,3 +247,9 @@ def test_transition_table_shape():
     assert ALLOWED[LotStatus.DISPENSED] == frozenset() == ALLOWED[LotStatus.DESTROYED]
     assert len(ILLEGAL) == 64 - sum(len(v) for v in ALLOWED.values())
     assert Outcome.PENDING.value == "pending"
+
+
+def test_lot_needs_a_valid_coi_identifier():
+    with pytest.raises(InputError) as err:
+        Lot("UC-26-001", "UC-MSC", "NJU-2026-000017-X")
+    assert err.value.field == "coi_identifier"

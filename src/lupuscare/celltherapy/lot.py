@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from lupuscare.celltherapy import _check
+from lupuscare.celltherapy.identity import validate_coi
 from lupuscare.celltherapy.release import ReleaseEvaluation
 from lupuscare.errors import InputError
 
@@ -68,6 +69,10 @@ class Lot:
     status: LotStatus = LotStatus.QUARANTINE
     history: tuple[LotEvent, ...] = ()
     evaluation: ReleaseEvaluation | None = None
+
+    def __post_init__(self) -> None:
+        _check.text("lot_number", self.lot_number)
+        validate_coi(self.coi_identifier)
 
     @property
     def infusible(self) -> bool:
