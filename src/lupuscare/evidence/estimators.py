@@ -29,7 +29,7 @@ LL0_TOL = np.finfo(float).eps ** 0.25  # metafor control$tol, used by the ll0 ch
 
 METHODS = ("EE", "DL", "REML", "ML", "PM", "EB", "HE", "SJ", "HS")
 ALIASES = {"FE": "EE", "CE": "EE", "CO": "HE", "VC": "HE", "MP": "PM", "HSK": "HSk"}
-EXTRA_METHODS = ("HSk", "PMM", "GENQ")  # beyond contracts §4; GENQ needs genq_weights
+EXTRA_METHODS = ("HSk", "PMM", "GENQ", "GENQM")  # beyond contracts §4; GENQ* need genq_weights
 
 
 @dataclass(frozen=True)
@@ -79,13 +79,13 @@ def estimate_tau2(
     if method in ("DL", "PM", "PMM", "HS", "HSk") and np.any(vi <= 0):
         raise InputError("vi", f"the {method} estimator needs every sampling variance > 0")
     y = _centered(yi)
-    if method == "GENQ":
+    if method in ("GENQ", "GENQM"):
         if genq_weights is None:
             raise InputError("genq_weights", "method GENQ needs weights, one per study")
         a = np.asarray(genq_weights, dtype=float).reshape(-1)
         if a.size != y.size or np.any(~np.isfinite(a)) or np.any(a <= 0):
             raise InputError("genq_weights", "need one positive weight per study")
-        return genq(y, vi, X, a)
+        return genq(y, vi, X, a) if method == "GENQ" else genqm(y, vi, X, a)
     if method == "SJ":
         return sj(y, vi, X, tau2_init)
     if method in ("ML", "REML", "EB"):
@@ -177,6 +177,56 @@ def genq(y: np.ndarray, vi: np.ndarray, X: np.ndarray, a: np.ndarray) -> Tau2Est
     trP = float(np.trace(P))
     trPV = float(np.trace(PV))
     tau2 = max(0.0, (float(y @ P @ y) - trPV) / trP)
+    se = np.sqrt(
+        (2 * np.sum(PV * PV.T) + 4 * tau2 * np.sum(PV * P) + 2 * tau2**2 * np.sum(P * P)) / trP**2
+    )
+    return Tau2Estimate(tau2, float(se))
+
+
+def imhof_sf(q: float, lam: np.ndarray, eps: float = 1e-9) -> float:
+    """P(Σ λⱼ χ²₁ > q) by Imhof's (1961) inversion formula (metafor uses Farebrother's
+    algorithm for the same probability).
+
+    The integrand is integrated with 32-point Gauss–Legendre rules on short panels up to the
+    point where the tail bound ∫ u^(−1−m/2)/Π√λⱼ falls below ``eps``.
+    """
+    lam = np.asarray(lam, dtype=float)
+    lam = lam[lam > 1e-14 * lam.max()]
+    m = lam.size
+    upper = (2 / (m * eps * np.prod(np.sqrt(lam)))) ** (2 / m)
+    speed = 0.5 * (lam.sum() + q)  # θ'(u) is at most this: panels shorter than a period
+    width = min(2 * np.pi / speed, upper / 64)
+    n = min(int(np.ceil(upper / width)), 200_000)
+    nodes, wts = np.polynomial.legendre.leggauss(32)
+    left = np.arange(n)[:, None] * width
+    u = left + (nodes[None, :] + 1) * width / 2
+    lu = lam[None, None, :] * u[:, :, None]
+    theta = 0.5 * np.arctan(lu).sum(axis=2) - 0.5 * q * u
+    rho = np.exp(0.25 * np.log1p(lu**2).sum(axis=2))
+    integral = float(np.sum(wts[None, :] * np.sin(theta) / (u * rho)) * width / 2)
+    return 0.5 + integral / np.pi
+
+
+def genqm(y: np.ndarray, vi: np.ndarray, X: np.ndarray, a: np.ndarray) -> Tau2Estimate:
+    """Median-unbiased generalised Q estimator (metafor GENQM): the τ² at which the observed
+    Q_a = y'P_a y is the median of its exact distribution, a weighted sum of χ²₁ variables."""
+    k, p = X.shape
+    P = projection(a, X)
+    q_obs = float(y @ P @ y)
+
+    def upper_tail(t: float) -> float:
+        s = np.sqrt(vi + t)
+        lam = np.linalg.eigvalsh(s[:, None] * P * s[None, :])[::-1][: k - p]
+        return imhof_sf(q_obs, lam)
+
+    if upper_tail(0.0) > 0.5:
+        tau2 = 0.0
+    else:
+        if upper_tail(TAU2_MAX) < 0.5:
+            raise ConvergenceError("tau2", f"GENQM: no root below tau2 = {TAU2_MAX:g}")
+        tau2 = float(brentq(lambda t: upper_tail(t) - 0.5, 0.0, TAU2_MAX, xtol=1e-12))
+    PV = P * vi[None, :]
+    trP = float(np.trace(P))
     se = np.sqrt(
         (2 * np.sum(PV * PV.T) + 4 * tau2 * np.sum(PV * P) + 2 * tau2**2 * np.sum(P * P)) / trP**2
     )

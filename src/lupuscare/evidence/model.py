@@ -253,6 +253,7 @@ def rma(
     ni: Any = None,
     tau2_init: float | None = None,
     genq_weights: Any = None,
+    weights: Any = None,
     _allow_k1: bool = False,
 ) -> RMAResult:
     """Fit an equal-, random- or mixed-effects model (metafor ``rma.uni``).
@@ -260,7 +261,8 @@ def rma(
     ``yi`` may be an :class:`EffectSizes` (then ``vi`` is taken from it) or an array of effects.
     ``method``: EE, DL, REML (default), ML, PM, EB, HE, SJ, HS (also HSk, PMM, and GENQ with
     ``genq_weights``). ``test``: "z" or "knha". ``tau2_init``: starting value of the iterative
-    estimators (metafor ``control=list(tau2.init=)``).
+    estimators (metafor ``control=list(tau2.init=)``). ``weights``: user weights for the
+    estimate instead of 1/(vᵢ + τ̂²), with the sandwich variance (metafor ``weights=``).
     """
     y, v, es_measure, es_labels, es_ni = _as_arrays(yi, vi)
     measure = (measure or es_measure).upper()
@@ -291,7 +293,7 @@ def rma(
     X, names = design_matrix(mods, k, intercept)
     return fit_model(
         y, v, X, names, method, test, level, measure, labels, ni_arr, _allow_k1,
-        tau2_init=tau2_init, genq_weights=genq_weights,
+        tau2_init=tau2_init, genq_weights=genq_weights, weights=weights,
     )  # fmt: skip
 
 
@@ -310,6 +312,7 @@ def fit_model(
     *,
     tau2_init: float | None = None,
     genq_weights: Any = None,
+    weights: Any = None,
 ) -> RMAResult:
     """Fit on a ready design matrix: used by ``rma`` and by refits (leave-one-out, cumulative)."""
     k, p = X.shape
@@ -322,10 +325,15 @@ def fit_model(
         if k == 1 or method == "EE"
         else estimate_tau2(method, y, v, X, tau2_init=tau2_init, genq_weights=genq_weights)
     )
-    return _fit(y, v, X, tuple(names), est, method, test, level, measure, labels, ni)
+    a = None
+    if weights is not None:
+        a = np.asarray(weights, dtype=float).reshape(-1)
+        if a.size != k or np.any(~np.isfinite(a)) or np.any(a < 0):
+            raise InputError("weights", "need one non-negative weight per study")
+    return _fit(y, v, X, tuple(names), est, method, test, level, measure, labels, ni, a)
 
 
-def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels, ni):
+def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels, ni, a=None):
     k, p = X.shape
     tau2 = est.tau2
     if np.any(v + tau2 <= 0):
@@ -337,9 +345,17 @@ def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels
     beta = vb @ (WX.T @ y)
     resid = y - X @ beta
     rss_f = float(np.sum(w * resid * resid))
+    rss_knha = rss_f
+    if a is not None:  # user weights: WLS estimate with the sandwich covariance (metafor)
+        AX = X * a[:, None]
+        inv = np.linalg.inv(X.T @ AX)
+        beta = inv @ (AX.T @ y)
+        vb = inv @ (AX.T * (v + tau2)) @ AX @ inv
+        resid = y - X @ beta
+        rss_f = float(np.sum(w * resid * resid))
     df: int | None = None
     if test == "knha":
-        s2w = 0.0 if rss_f <= np.finfo(float).eps else rss_f / (k - p) if k > p else np.nan
+        s2w = 0.0 if rss_knha <= np.finfo(float).eps else rss_knha / (k - p) if k > p else np.nan
         vb = s2w * vb
         df = k - p
     se = np.sqrt(np.diag(vb))

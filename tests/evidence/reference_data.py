@@ -1,0 +1,74 @@
+"""Loaders for the two reference sets the evidence tests reproduce.
+
+``PUBLISHED``: /work/shared/data/meta-analysis-reference-values.json (published metafor
+docs/tests, statsmodels tests; each entry names its source). ``METAFOR``:
+tests/evidence/data/metafor_reference.json, written by tools/metafor/make_reference.R.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from lupuscare.evidence import EffectSizes, escalc
+
+HERE = Path(__file__).parent
+PUBLISHED_PATH = Path("/work/shared/data/meta-analysis-reference-values.json")
+METAFOR_PATH = HERE / "data" / "metafor_reference.json"
+
+
+@cache
+def published() -> dict:
+    return json.loads(PUBLISHED_PATH.read_text())
+
+
+@cache
+def metafor() -> dict:
+    return json.loads(METAFOR_PATH.read_text())
+
+
+def bcg_columns() -> dict[str, list]:
+    d = published()["datasets"]["dat.bcg"]
+    cols = d["columns"]
+    rows = d["rows"]
+    return {c: [r[i] for r in rows] for i, c in enumerate(cols)}
+
+
+def bcg(measure: str = "RR") -> EffectSizes:
+    c = bcg_columns()
+    return escalc(
+        measure, ai=c["tpos"], bi=c["tneg"], ci=c["cpos"], di=c["cneg"], labels=c["author"]
+    )
+
+
+def egger2001(drop_isis: bool = False) -> EffectSizes:
+    d = published()["datasets"]["dat.egger2001"]
+    cols, rows = d["columns"], d["rows"]
+    c = {name: [r[i] for r in rows] for i, name in enumerate(cols)}
+    n = 15 if drop_isis else 16
+    return escalc(
+        "OR", ai=c["ai"][:n], n1i=c["n1i"][:n], ci=c["ci"][:n], n2i=c["n2i"][:n],
+        labels=c["study"][:n],
+    )  # fmt: skip
+
+
+def printed_tolerance(value: float, key: str = "") -> float:
+    """Half a unit in the last printed decimal: the precision the source printed.
+
+    JSON drops trailing zeros (−0.0040 becomes −0.004), so values below 1 in magnitude are held
+    to at least 4 decimals, the precision metafor prints, unless the key says 2 dp.
+    """
+    text = repr(float(value))
+    decimals = len(text.split(".")[1]) if "." in text and "e" not in text else 4
+    if text.endswith(".0"):
+        decimals = 4
+    if abs(value) < 1 and "2dp" not in key:
+        decimals = max(decimals, 4)
+    return 0.5 * 10.0**-decimals + 1e-12
+
+
+def close(actual: float, expected: float, rel: float = 1e-6, abs_floor: float = 1e-9) -> bool:
+    return bool(np.isclose(actual, expected, rtol=rel, atol=abs_floor))
