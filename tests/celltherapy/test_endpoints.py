@@ -74,3 +74,32 @@ def test_relapse_only_after_prior_response():
                             visit={"bilag_new_a": 0, "bilag_new_b": 2}).result == "relapse"
     assert evaluate_relapse(GENERIC_RELAPSE, prior_response=True,
                             visit={"bilag_new_a": 0, "bilag_new_b": 1}).result == "no_relapse"
+
+
+def test_kamen_sri4_needs_the_week_20_taper():
+    from lupuscare.celltherapy.endpoints import KAMEN2022_SRI4
+    ok = {"sri4_responder": 1, "prednisone_mg_day_week20": 10}
+    assert evaluate_endpoint(KAMEN2022_SRI4, ok).result == "responder"
+    assert evaluate_endpoint(KAMEN2022_SRI4, dict(ok, prednisone_mg_day_week20=10.5)).result == \
+        "non_responder"
+    assert evaluate_endpoint(KAMEN2022_SRI4, dict(ok, sri4_responder=0)).result == "non_responder"
+
+
+def test_paris_tolerance_grade_3_is_not_tolerated():
+    from lupuscare.celltherapy.endpoints import PARIS_MSC_SLE_TOLERANCE
+    assert evaluate_endpoint(PARIS_MSC_SLE_TOLERANCE, {"max_ctcae_grade": 2}).result == "tolerated"
+    assert evaluate_endpoint(PARIS_MSC_SLE_TOLERANCE, {"max_ctcae_grade": 3}).result == \
+        "not_tolerated"
+
+
+def test_b_cell_aplasia_days():
+    from datetime import date
+
+    from lupuscare.celltherapy.endpoints import b_cell_aplasia_days
+    day0 = date(2026, 1, 1)
+    counts = [(date(2026, 4, 20), 5.0), (date(2026, 3, 1), 0.0), (date(2026, 4, 21), 4.9)]
+    assert b_cell_aplasia_days(day0, counts, reconstitution_per_ul=5) == 109
+    assert b_cell_aplasia_days(day0, counts, reconstitution_per_ul=5.1) is None
+    with pytest.raises(InputError) as err:
+        b_cell_aplasia_days(day0, [(date(2025, 12, 31), 1.0)], reconstitution_per_ul=5)
+    assert err.value.field == "cd19_counts[0].date"

@@ -14,8 +14,9 @@ own rules. The templates below are tagged with their certainty; results carry it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from lupuscare.celltherapy import _check
@@ -182,3 +183,49 @@ GENERIC_RELAPSE = Ruleset(
                   "to adapt per protocol", Certainty.RECALLED),
     none_label="no_relapse",
 )
+
+
+KAMEN2022_SRI4 = Ruleset(
+    name="MUSC phase I SRI-4 with steroid taper (Kamen 2022)",
+    version="1",
+    levels=(
+        Level("responder", (
+            Condition("sri4_responder", Op.EQ, 1),  # from lupuscare.instruments (sri, k=4)
+            Condition("prednisone_mg_day_week20", Op.LE, 10),
+        )),
+    ),
+    source=Source("Kamen DL et al. Lupus Sci Med 2022;9:e000704: SRI-4 at week 24 with failure "
+                  "to taper prednisone to <= 10 mg/day by week 20 counted as treatment failure "
+                  "(cell-therapy.md §3.1, §3.2)", Certainty.VERIFIED,
+                  "https://lupus.bmj.com/highwire/citation/140705/zotero"),
+    none_label="non_responder",
+)
+
+PARIS_MSC_SLE_TOLERANCE = Ruleset(
+    name="Immediate tolerance (MSC-SLE, NCT03562065)",
+    version="1",
+    levels=(Level("tolerated", (Condition("max_ctcae_grade", Op.LE, 2),)),),
+    source=Source("MSC-SLE NCT03562065 primary endpoint: any CTCAE toxicity >= grade 3 counts as "
+                  "not tolerated (cell-therapy.md §3.1, §4.1)", Certainty.VERIFIED,
+                  "https://trials.co/clinical-trials-details/-/NCT03562065"),
+    none_label="not_tolerated",
+)
+
+
+def b_cell_aplasia_days(infusion_date: date, cd19_counts: Sequence[tuple[date, float]], *,
+                        reconstitution_per_ul: float) -> int | None:
+    """Days from infusion to the first CD19+ count at or above the protocol's reconstitution
+    threshold (cells/µL), or None if not yet reconstituted. The threshold has no default: it is
+    protocol data (cell-therapy.md §6.3 names the endpoint, not a cut-off)."""
+    day0 = _check.day("infusion_date", infusion_date)
+    limit = _check.number("reconstitution_per_ul", reconstitution_per_ul, positive=True)
+    rows = []
+    for i, (when, count) in enumerate(cd19_counts):
+        when = _check.day(f"cd19_counts[{i}].date", when)
+        if when < day0:
+            raise InputError(f"cd19_counts[{i}].date", f"{when} is before the infusion on {day0}")
+        rows.append((when, _check.number(f"cd19_counts[{i}].value", count, minimum=0)))
+    for when, count in sorted(rows):
+        if count >= limit:
+            return (when - day0).days
+    return None
