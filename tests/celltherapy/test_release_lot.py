@@ -170,6 +170,10 @@ def test_release_refused_with_missing_or_failed_results_naming_them():
     other = evaluate_release(SPEC, "OTHER-LOT", results())
     with pytest.raises(LotTransitionError):
         transition(lot, LotStatus.RELEASED, actor="QA Bo", at=T0, evaluation=other)
+    wrong_spec = evaluate_release(msc_release_spec("BM-MSC", "spec-1"), "UC-26-001", results())
+    with pytest.raises(LotTransitionError) as err:
+        transition(lot, LotStatus.RELEASED, actor="QA Bo", at=T0, evaluation=wrong_spec)
+    assert "BM-MSC specification" in str(err.value)
 
 
 def test_pending_final_sterility_path():

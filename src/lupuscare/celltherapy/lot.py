@@ -111,6 +111,9 @@ def _check_release(lot: Lot, to: LotStatus, actor: str, evaluation: ReleaseEvalu
     if evaluation.lot_number != lot.lot_number:
         raise LotTransitionError("evaluation", f"is for lot {evaluation.lot_number}, "
                                                f"not {lot.lot_number}")
+    if evaluation.product != lot.product:
+        raise LotTransitionError("evaluation", f"uses the {evaluation.product} specification; "
+                                               f"the lot is {lot.product}")
     if actor.casefold() in {p.casefold() for p in evaluation.entered_by}:
         raise LotTransitionError("actor", f"{actor} entered test results for this lot; a "
                                           "different person must release it (two-person rule)")

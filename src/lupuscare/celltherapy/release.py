@@ -131,6 +131,7 @@ class LineOutcome:
 @dataclass(frozen=True)
 class ReleaseEvaluation:
     lot_number: str
+    product: str
     spec_version: str
     lines: tuple[LineOutcome, ...]
     missing_required: tuple[str, ...]
@@ -150,7 +151,8 @@ class ReleaseEvaluation:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "lot_number": self.lot_number, "spec_version": self.spec_version,
+            "lot_number": self.lot_number, "product": self.product,
+            "spec_version": self.spec_version,
             "releasable": self.releasable,
             "releasable_pending_final_sterility": self.releasable_pending_final_sterility,
             "missing_required": list(self.missing_required), "failed": list(self.failed),
@@ -214,7 +216,7 @@ def evaluate_release(spec: ReleaseSpec, lot_number: str,
         pending += [m.attribute for m in measured if m.outcome is Outcome.PENDING]
         if not measured and any(line.required for line in group):
             missing.append(name)
-    return ReleaseEvaluation(lot_number, spec.version, tuple(outcomes), tuple(missing),
+    return ReleaseEvaluation(lot_number, spec.product, spec.version, tuple(outcomes), tuple(missing),
                              tuple(failed), tuple(pending),
                              frozenset(r.entered_by.strip() for _, r in entered.values()))
 
