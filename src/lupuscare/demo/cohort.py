@@ -49,6 +49,7 @@ APP_FRACTION = 0.35  # share of patients who use the diary app
 PLANTED_FRACTION = 0.5  # share of app users with 1-2 planted trigger effects
 NEPHRITIS_FRACTION = 0.35
 MONTH = 30  # days per step of the latent process
+WINDOW_DAYS = 10  # SLEDAI-2K's original window; the visit's labs are drawn on the visit day
 
 State = Literal["remission", "low", "flare"]
 FlareKind = Literal["renal", "non_renal"]
@@ -146,7 +147,7 @@ class SyntheticPatient:
             "date": visit.date.isoformat(),
             "patient": {"birth_date": self.birth_date.isoformat(), "sex": self.sex,
                         "weight_kg": visit.weight_kg},
-            "window_days": 30,
+            "window_days": WINDOW_DAYS,
             "findings": list(visit.findings),
             "joints": {"swollen_28": visit.swollen_28, "tender_28": visit.tender_28},
             "pga": visit.pga,

@@ -29,12 +29,18 @@ class DemoAccount(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="+")
 
+    def __str__(self) -> str:
+        return f"Demo account {self.user_id}"
+
 
 class DemoCareTeam(models.Model):
     """A care team the demo created."""
 
     cohort = models.ForeignKey(DemoCohort, on_delete=models.CASCADE, related_name="care_teams")
     care_team = models.OneToOneField("records.CareTeam", on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Demo care team {self.care_team_id}"
 
 
 class DemoPatient(models.Model):
@@ -56,6 +62,9 @@ class DemoPatient(models.Model):
         ordering = ["index"]
         constraints = [models.UniqueConstraint(fields=["cohort", "index"], name="demo_patient_index")]
 
+    def __str__(self) -> str:
+        return f"Demo patient {self.index} (patient {self.patient_id})"
+
 
 class DemoPlantedEffect(models.Model):
     """A trigger effect planted in a demo patient's diary: exposure to ``trigger`` (by
@@ -70,3 +79,6 @@ class DemoPlantedEffect(models.Model):
     exposed_days = models.PositiveIntegerField()
     realised_effect = models.FloatField(null=True, blank=True,
                                         help_text="Mean shift in the logged ratings it applied to.")
+
+    def __str__(self) -> str:
+        return f"{self.trigger} -> {self.symptom} at lag {self.lag_days}: {self.effect:+g}"

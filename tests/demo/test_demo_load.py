@@ -1,0 +1,202 @@
+"""Loading the cohort into the database, the demo logins, --reset, and the command itself."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.contrib.auth import authenticate as django_authenticate
+from django.test import RequestFactory
+from typer.testing import CliRunner
+
+from lupuscare.cli import app
+from lupuscare.demo.cohort import generate_cohort
+from lupuscare.demo.load import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DemoRefused,
+    demo_counts,
+    demo_logins,
+    extra_loaders,
+    load_demo,
+    wipe_demo,
+)
+from lupuscare.web.accounts.models import Role
+from lupuscare.web.demo.models import DemoCohort, DemoPatient, DemoPlantedEffect
+from lupuscare.web.records.models import (
+    Assessment,
+    CareTeam,
+    DamageItem,
+    DiaryEntry,
+    LabResult,
+    MedicationCourse,
+    Patient,
+)
+
+pytestmark = pytest.mark.django_db
+N = 12
+SEED = 5
+
+
+def authenticate(username: str, password: str):
+    """Log in as the login view does (django-axes needs the request)."""
+    return django_authenticate(RequestFactory().post("/accounts/login/"), username=username,
+                               password=password)
+
+
+def expected_counts(n: int, seed: int) -> dict[str, int]:
+    cohort = generate_cohort(n, seed)
+    return {
+        "patients": n,
+        "assessment": sum(len(p.visits) for p in cohort.patients),
+        "labresult": sum(len(v.labs) for p in cohort.patients for v in p.visits),
+        "medicationcourse": sum(len(p.medications) for p in cohort.patients),
+        "damageitem": sum(len(p.damage) for p in cohort.patients),
+        "diaryentry": sum(len(p.diary.rows) for p in cohort.patients if p.diary),
+        "planted_effects": sum(len(p.planted) for p in cohort.patients),
+    }
+
+
+def test_counts_in_the_database_match_the_generated_cohort() -> None:
+    summary = load_demo(N, SEED)
+    expected = expected_counts(N, SEED)
+    for key, value in expected.items():
+        assert summary.counts[key] == value, key
+    assert Patient.objects.count() == N
+    assert LabResult.objects.count() == expected["labresult"]
+    assert DiaryEntry.objects.count() == expected["diaryentry"]
+    # history rows were written with the data
+    assert LabResult.history.count() == expected["labresult"]
+    assert Assessment.history.filter(history_change_reason="demo cohort").count() == expected["assessment"]
+
+
+def test_loaded_records_are_the_generated_ones() -> None:
+    load_demo(N, SEED)
+    cohort = generate_cohort(N, SEED)
+    showcase = cohort.patients[0]
+    patient = Patient.objects.get(identifier=showcase.key)
+    assert patient.user.username == DEMO_LOGINS["patient"]
+    assert patient.birth_date == showcase.birth_date
+    first = showcase.visits[0]
+    stored = Assessment.objects.filter(patient=patient).order_by("date").first()
+    assert stored.date == first.date and stored.findings == list(first.findings)
+    assert stored.pga == first.pga
+    upcr = LabResult.objects.get(patient=patient, test="upcr", collected_at__date=first.date)
+    assert upcr.value == next(lab.value for lab in first.labs if lab.test == "upcr")
+    assert upcr.loinc == "2890-2"
+    # the document the web app builds for the visit scores like the generator's own document
+    from lupuscare.instruments.registry import score
+
+    web_doc = stored.to_document()
+    assert (score("sledai2k", web_doc).to_dict()["total"]
+            == score("sledai2k", showcase.assessment_document(0)).to_dict()["total"])
+    truth = DemoPatient.objects.get(patient=patient)
+    assert truth.nephritis and truth.uses_app
+    planted = DemoPlantedEffect.objects.filter(demo_patient=truth)
+    assert {(e.trigger, e.symptom, e.lag_days) for e in planted} == {
+        (e.trigger, e.symptom, e.lag_days) for e in showcase.planted}
+    day = DiaryEntry.objects.filter(patient=patient).order_by("local_date").first()
+    row = showcase.diary.rows[0]
+    assert day.local_date == row.date and day.symptoms == row.symptoms
+    assert MedicationCourse.objects.filter(patient=patient, drug="hydroxychloroquine").exists()
+    assert DamageItem.objects.filter(patient=patient).count() == len(showcase.damage)
+
+
+def test_printed_logins_authenticate_with_their_roles() -> None:
+    load_demo(N, SEED)
+    roles = {"patient": Role.PATIENT, "clinician": Role.CLINICIAN,
+             "coordinator": Role.COORDINATOR, "admin": Role.ADMIN}
+    for login in demo_logins():
+        user = authenticate(username=login.username, password=login.password)
+        assert user is not None, login.username
+        assert user.role == roles[login.role]
+        assert authenticate(username=login.username, password="wrong") is None
+    clinician = authenticate(username=DEMO_LOGINS["clinician"], password=DEMO_PASSWORD)
+    showcase = Patient.objects.get(user__username=DEMO_LOGINS["patient"])
+    assert CareTeam.objects.filter(members=clinician, patients=showcase).exists()
+
+
+def test_loading_again_is_a_no_op_and_a_different_cohort_needs_reset() -> None:
+    load_demo(N, SEED)
+    labs = LabResult.objects.count()
+    again = load_demo(N, SEED)
+    assert again.already_loaded and LabResult.objects.count() == labs
+    with pytest.raises(DemoRefused, match="--reset"):
+        load_demo(N + 1, SEED)
+    replaced = load_demo(N + 1, SEED + 1, reset=True)
+    assert not replaced.already_loaded
+    assert Patient.objects.count() == N + 1 and DemoCohort.objects.get().seed == SEED + 1
+    assert replaced.counts["labresult"] == expected_counts(N + 1, SEED + 1)["labresult"]
+    assert LabResult.objects.count() == replaced.counts["labresult"]
+    assert LabResult.history.count() == replaced.counts["labresult"]  # old history removed too
+    assert authenticate(username=DEMO_LOGINS["patient"], password=DEMO_PASSWORD) is not None
+
+
+def test_reset_removes_every_demo_row() -> None:
+    load_demo(N, SEED)
+    assert wipe_demo() == N
+    assert all(v == 0 for v in demo_counts().values())
+    assert Patient.objects.count() == 0 and CareTeam.objects.count() == 0
+    assert Patient.history.count() == 0 and DiaryEntry.history.count() == 0
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.filter(username__startswith="demo-").exists()
+
+
+def test_refuses_a_database_with_real_patients_even_with_reset() -> None:
+    Patient.objects.create(identifier="MRN-1", given_name="Real", family_name="Person",
+                           birth_date=date(1980, 1, 1), sex="female")
+    for reset in (False, True):
+        with pytest.raises(DemoRefused, match="not demo data"):
+            load_demo(N, SEED, reset=reset)
+    assert Patient.objects.count() == 1 and not DemoCohort.objects.exists()
+
+
+def test_a_failure_leaves_nothing_half_loaded() -> None:
+    def broken(cohort, ids):
+        raise RuntimeError("boom")
+
+    extra_loaders.append(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            load_demo(N, SEED)
+    finally:
+        extra_loaders.remove(broken)
+    assert Patient.objects.count() == 0 and LabResult.objects.count() == 0
+    assert not DemoCohort.objects.exists()
+
+
+def test_extra_loader_hook_gets_the_patient_ids_in_cohort_order() -> None:
+    seen = []
+    extra_loaders.append(lambda cohort, ids: seen.append(list(ids)))
+    try:
+        load_demo(N, SEED)
+    finally:
+        extra_loaders.pop()
+    ids = seen[0]
+    assert len(ids) == N
+    assert [Patient.objects.get(id=i).identifier for i in ids] == [f"DEMO-{k + 1:05d}" for k in range(N)]
+
+
+def test_demo_command_prints_logins_and_json() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["demo", "--patients", "5", "--seed", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["patients"] == 5 and data["counts"]["patients"] == 5
+    assert {x["username"] for x in data["logins"]} == set(DEMO_LOGINS.values())
+    plain = runner.invoke(app, ["demo", "--patients", "5", "--seed", "3"])
+    assert plain.exit_code == 0 and "already loaded" in plain.stdout and "demo-patient" in plain.stdout
+    refused = runner.invoke(app, ["demo", "--patients", "6", "--seed", "3"])
+    assert refused.exit_code == 2 and "--reset" in refused.stderr
+    reset = runner.invoke(app, ["demo", "--patients", "6", "--seed", "3", "--reset", "--json"])
+    assert reset.exit_code == 0 and json.loads(reset.stdout)["counts"]["patients"] == 6
+
+
+@pytest.mark.parametrize("args", [["--patients", "0"], ["--seed", "-1"], ["--as-of", "2026-13-01"]])
+def test_demo_command_rejects_bad_input_without_writing(args: list[str]) -> None:
+    result = CliRunner().invoke(app, ["demo", *args])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --")
+    assert Patient.objects.count() == 0
