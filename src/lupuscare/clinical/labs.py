@@ -14,11 +14,10 @@ An attested finding counts without a lab; ``not_attributable`` always wins.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
-from lupuscare.clinical.units import CANONICAL_UNIT, to_canonical_exact
+from lupuscare.clinical.units import CANONICAL_UNIT, to_canonical_exact, to_canonical_float
 
 # Strict thresholds in canonical units (CANONICAL_UNIT[test]).
 PROTEINURIA_UPCR_ABOVE = Fraction("0.5")  # g/g
@@ -39,6 +38,8 @@ FIXED_RULES: dict[str, tuple[str, str, Fraction]] = {
     "wbc": ("leukopenia", "<", LEUKOPENIA_BELOW),
     "temperature": ("fever", ">", FEVER_ABOVE),
 }
+_FLOAT_THRESHOLD: dict[str, float] = {t: float(r[2]) for t, r in FIXED_RULES.items()}
+_RULE_TEXT: dict[str, str] = {t: f"{op} {float(th):g} {CANONICAL_UNIT[t]}" for t, (_, op, th) in FIXED_RULES.items()}
 # test -> finding for rules against the lab's own reference limit.
 BELOW_LOW_RULES: dict[str, str] = {"c3": "low_complement", "c4": "low_complement",
                                    "ch50": "low_complement"}
@@ -49,16 +50,33 @@ DERIVABLE_FINDINGS: frozenset[str] = frozenset(
     + list(ABOVE_HIGH_RULES.values()))
 
 
-def _get(lab: Any, key: str) -> Any:
-    return lab.get(key) if isinstance(lab, Mapping) else getattr(lab, key, None)
+
+
+
+def _fields(lab: Any) -> tuple[Any, ...]:
+    if isinstance(lab, dict) or (not hasattr(lab, "test") and isinstance(lab, Mapping)):
+        return lab.get("test"), lab.get("value"), lab.get("unit"), lab.get("low"), lab.get("high")
+    return lab.test, lab.value, lab.unit, getattr(lab, "low", None), getattr(lab, "high", None)
+
+
+_CLEAR_MARGIN = 1e-9  # relative; float conversion errors are ~1e-15
+
+
+def _beyond(test: str, value: float, unit: str, op: str, threshold: Fraction) -> bool:
+    """value (in unit) strictly beyond threshold (canonical unit): exact at the boundary."""
+    t = _FLOAT_THRESHOLD[test]
+    approx = to_canonical_float(test, value, unit) if isinstance(value, int | float) else None
+    if approx is not None and abs(approx - t) > _CLEAR_MARGIN * max(1.0, abs(t)):
+        return approx > t if op == ">" else approx < t
+    v = to_canonical_exact(test, value, unit)  # exact decision near the threshold (and errors)
+    return v > threshold if op == ">" else v < threshold
 
 
 def _num(x: float) -> str:
     return f"{x:g}"
 
 
-@dataclass(frozen=True, slots=True)
-class LabEvidence:
+class LabEvidence(NamedTuple):
     """One lab result that produced a finding, and the rule it met."""
 
     finding: str
@@ -74,23 +92,18 @@ class LabEvidence:
 
 def evidence_from_lab(lab: Any) -> LabEvidence | None:
     """The finding this lab result produces, or None."""
-    test, value, unit = _get(lab, "test"), _get(lab, "value"), _get(lab, "unit")
+    test, value, unit, low, high = _fields(lab)
     if test in FIXED_RULES:
         finding, op, threshold = FIXED_RULES[test]
-        v = to_canonical_exact(test, value, unit)
-        if (v > threshold) if op == ">" else (v < threshold):
-            return LabEvidence(finding, test, value, unit,
-                               f"{op} {_num(float(threshold))} {CANONICAL_UNIT[test]}")
+        if _beyond(test, value, unit, op, threshold):
+            return LabEvidence(finding, test, value, unit, _RULE_TEXT[test])
         return None
     if test in BELOW_LOW_RULES:
-        low = _get(lab, "low")
-        if low is not None and Fraction(repr(float(value))) < Fraction(repr(float(low))):
+        if low is not None and float(value) < float(low):  # same unit: plain comparison
             return LabEvidence(BELOW_LOW_RULES[test], test, value, unit, f"< lab low {_num(low)}")
         return None
-    if test in ABOVE_HIGH_RULES:
-        high = _get(lab, "high")
-        if high is not None and Fraction(repr(float(value))) > Fraction(repr(float(high))):
-            return LabEvidence(ABOVE_HIGH_RULES[test], test, value, unit, f"> lab high {_num(high)}")
+    if test in ABOVE_HIGH_RULES and high is not None and float(value) > float(high):
+        return LabEvidence(ABOVE_HIGH_RULES[test], test, value, unit, f"> lab high {_num(high)}")
     return None
 
 

@@ -97,11 +97,30 @@ ASSAY_SPECIFIC_UNITS: dict[str, frozenset[str]] = {
 }
 
 
+_FLOAT_FACTORS: dict[str, dict[str, float]] = {
+    t: {u: float(f) for u, f in units.items()} for t, units in _FACTORS.items()}
+_KNOWN_UNITS: dict[str, tuple[str, ...]] = {
+    t: (_TEMPERATURE_UNITS if t == "temperature" else tuple(_FACTORS[t]))
+    + tuple(sorted(ASSAY_SPECIFIC_UNITS.get(t, ()))) for t in CANONICAL_UNIT}
+
+
 def known_units(test: str) -> tuple[str, ...]:
     """Every unit accepted for ``test`` (convertible ones first)."""
     _check_test(test)
-    base = _TEMPERATURE_UNITS if test == "temperature" else tuple(_FACTORS[test])
-    return base + tuple(sorted(ASSAY_SPECIFIC_UNITS.get(test, ())))
+    return _KNOWN_UNITS[test]
+
+
+def to_canonical_float(test: str, value: float, unit: str) -> float | None:
+    """Fast float conversion (about 1e-15 relative error), or None when not convertible.
+
+    For screening only: decisions at a threshold fall back to ``to_canonical_exact``.
+    """
+    if test == "temperature":
+        if unit == "Cel":
+            return value
+        return (value - 32) * 5 / 9 if unit == "[degF]" else None
+    factor = _FLOAT_FACTORS.get(test, {}).get(unit)
+    return None if factor is None else value * factor
 
 
 def is_convertible(test: str, unit: str) -> bool:

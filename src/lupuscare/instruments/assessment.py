@@ -32,12 +32,6 @@ BilagGrade = Literal["A", "B", "C", "D", "E"]
 WINDOW_DAYS = (10, 28, 30)  # SLEDAI-2K windows in use (clinical-instruments.md 1.1)
 
 
-def _finding(name: str) -> str:
-    if name not in FINDINGS:
-        raise ValueError(f"unknown finding {name!r}")
-    return name
-
-
 @lru_cache(maxsize=1)
 def _criterion_names() -> frozenset[str]:
     """Criterion names of the classification instruments, when their vocabulary is installed."""
@@ -60,7 +54,12 @@ def _bilag_domain(name: str) -> str:
     return name
 
 
-FindingName = Annotated[str, AfterValidator(_finding)]
+# Literal types are checked inside pydantic-core (fast); ``_message`` turns their long
+# "Input should be ..." text into "unknown finding 'x'".
+FindingName = Literal[tuple(FINDINGS)]  # type: ignore[valid-type]
+LabTestName = Literal[tuple(LAB_TESTS)]  # type: ignore[valid-type]
+DrugName = Literal[tuple(DRUGS)]  # type: ignore[valid-type]
+_LITERAL_NOUNS = {"findings": "finding", "test": "lab test", "drug": "drug (use the lower-case generic name)"}
 ExcludedName = Annotated[str, AfterValidator(_excluded)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -83,19 +82,12 @@ class Joints(_Model):
 
 
 class Lab(_Model):
-    test: str
+    test: LabTestName
     value: NonNegative
     unit: str
     low: NonNegative | None = None
     high: NonNegative | None = None
     assay: str | None = None
-
-    @field_validator("test")
-    @classmethod
-    def _known_test(cls, v: str) -> str:
-        if v not in LAB_TESTS:
-            raise ValueError(f"unknown lab test {v!r}")
-        return v
 
     @field_validator("unit")
     @classmethod
@@ -112,20 +104,13 @@ class Lab(_Model):
 
 
 class Medication(_Model):
-    drug: str
+    drug: DrugName
     daily_dose_mg: NonNegative | None = None
     route: str | None = None
     pulse: bool = False
     tolerated: bool | None = None
     investigational: bool = False
     start: dt.date | None = None
-
-    @field_validator("drug")
-    @classmethod
-    def _known_drug(cls, v: str) -> str:
-        if v not in DRUGS:
-            raise ValueError(f"unknown drug {v!r} (lower-case generic name expected)")
-        return v
 
 
 class Bilag(_Model):
@@ -219,6 +204,10 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 
 def _message(err: dict[str, Any]) -> str:
+    if err.get("type") == "literal_error":
+        names = [p for p in err["loc"] if isinstance(p, str) and p in _LITERAL_NOUNS]
+        if names:
+            return f"unknown {_LITERAL_NOUNS[names[-1]]} {err.get('input')!r}"
     msg = str(err.get("msg", "invalid"))
     return msg.removeprefix("Value error, ")
 
