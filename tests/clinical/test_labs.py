@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from fractions import Fraction
 
-from lupuscare.clinical.labs import active_findings, evidence_from_lab, lab_evidence
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lupuscare.clinical.labs import FIXED_RULES, active_findings, evidence_from_lab, lab_evidence
+from lupuscare.clinical.units import known_units, to_canonical_exact
 
 
 def lab(test, value, unit, **kw):
@@ -92,3 +97,21 @@ def test_normal_labs_produce_nothing():
     labs = [lab("upcr", 0.1, "g/g"), lab("platelets", 250, "10*9/L"), lab("wbc", 6, "10*9/L"),
             lab("temperature", 36.8, "Cel"), lab("hemoglobin", 13, "g/dL"), lab("esr", 20, "mm/h")]
     assert lab_evidence(labs) == []
+
+
+UNIT_CASES = [(t, u) for t in FIXED_RULES for u in known_units(t)]
+
+
+@settings(max_examples=400, deadline=None)
+@given(case=st.sampled_from(UNIT_CASES), scale=st.sampled_from([1, 1000, 1e-3, 113.12, 1e5]),
+       jitter=st.integers(-3, 3), base=st.floats(0.01, 200, allow_nan=False))
+def test_fast_screening_decides_exactly_like_rational_arithmetic(case, scale, jitter, base):
+    test, unit = case
+    finding, op, threshold = FIXED_RULES[test]
+    # values on, and a few ulps around, the threshold expressed in this unit
+    for value in (base, round(float(threshold) * scale, 6) + jitter * 1e-9, round(base, 2)):
+        exact = to_canonical_exact(test, value, unit)
+        expected = exact > threshold if op == ">" else exact < threshold
+        ev = evidence_from_lab(lab(test, value, unit))
+        assert (ev is not None) == expected, (test, unit, value)
+    assert isinstance(threshold, Fraction)
