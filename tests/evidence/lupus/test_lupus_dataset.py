@@ -165,3 +165,68 @@ def test_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError) as err:
         load(tmp_path / "nope.csv")
     assert err.value.field == "path"
+
+
+def _new_study(text: str, study_id: str = "Newman2012", **fields: str) -> str:
+    """Append one seen single-arm report (a copy of a Liang 2010 row with new study fields)."""
+    rows = _rows(text)
+    new = dict(next(r for r in rows if r["study_id"] == "Liang2010" and r["outcome"] == "sledai"))
+    new.update({"study_id": study_id, "year": study_id[-4:], "cohort_id": "", **fields})
+    rows.append(new)
+    return _write(rows)
+
+
+def test_same_centre_same_period_needs_one_cohort_or_a_reason(text):
+    # Same centre, overlapping enrolment (2008 inside Liang's 2007-2008), no cohort: refused.
+    with pytest.raises(InputError) as err:
+        parse(_new_study(text, centres="nanjing-drumtower", period="2008-2009"))
+    assert err.value.field.endswith(".cohort_id")
+    assert "nanjing-drumtower" in err.value.message
+    # An unreported period can overlap with anything: refused too.
+    with pytest.raises(InputError):
+        parse(_new_study(text, centres="nanjing-drumtower", period=""))
+    # Giving it the programme's cohort, or declaring it distinct with a reason, is accepted.
+    parse(
+        _new_study(
+            text, centres="nanjing-drumtower", period="2008-2009", cohort_id="nanjing-drumtower"
+        )
+    )
+    parse(
+        _new_study(
+            text,
+            centres="nanjing-drumtower",
+            period="2008-2009",
+            notes="distinct cohort: paediatric patients only, per the methods section",
+        )
+    )
+
+
+def test_same_centre_in_separate_periods_is_not_flagged(text):
+    first = _new_study(text, "Newman2012", centres="elsewhere-general", period="2001-2002")
+    separate = _new_study(first, "Oldman2013", centres="elsewhere-general", period="2003-2004")
+    assert parse(separate).first("Oldman2013").period == (2003, 2004)
+    touching = _new_study(first, "Oldman2013", centres="elsewhere-general", period="2002-2004")
+    with pytest.raises(InputError, match="elsewhere-general"):
+        parse(touching)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"centres": "Nanjing Drum Tower"}, "centres"),
+        ({"period": "2010-2007"}, "period"),
+        ({"period": "2007"}, "period"),
+    ],
+)
+def test_centre_and_period_formats(text, changes, field):
+    with pytest.raises(InputError) as err:
+        parse(_mutate(text, "Liang2010", "sledai", **changes))
+    assert err.value.field.endswith(field)
+
+
+def test_periods_overlap_at_the_boundary():
+    from lupuscare.evidence.lupus.dataset import periods_overlap
+
+    assert periods_overlap((2007, 2008), (2008, 2010))  # sharing the year 2008
+    assert not periods_overlap((2007, 2008), (2009, 2010))
+    assert periods_overlap(None, (2009, 2010))  # unknown: assume they can overlap

@@ -64,3 +64,13 @@ def test_drum_tower_reports_are_one_cohort():
     assert nj.largest_report == 92  # Bao 2023
     assert nj.naive_total > 2 * nj.largest_report  # what double counting would add
     assert "Deng2017" not in ids and "Liu2018" not in ids
+
+
+def test_centre_flags_cover_every_drum_tower_pair():
+    from lupuscare.evidence.lupus.overlap import centre_flags
+
+    flags = centre_flags(load())
+    nanjing = [f for f in flags if f["centre"] == "nanjing-drumtower"]
+    assert len(nanjing) == 10 * 9 // 2  # ten Drum Tower reports, every pair flagged
+    assert all(f["handling"].startswith("same cohort") for f in flags)
+    assert not any("Deng2017" in (f["a"], f["b"]) for f in flags)

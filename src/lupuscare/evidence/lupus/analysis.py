@@ -29,6 +29,7 @@ from lupuscare.evidence.lupus.overlap import (
     RULE,
     Candidate,
     Selection,
+    centre_flags,
     cohort_groups,
     one_per_cohort,
 )
@@ -634,7 +635,11 @@ def run(
     groups = cohort_groups(ds)
     data = {
         "claims": claims.audit(ds),
-        "overlap": {"rule": RULE, "groups": [g.to_dict() for g in groups]},
+        "overlap": {
+            "rule": RULE,
+            "groups": [g.to_dict() for g in groups],
+            "centre_pairs": centre_flags(ds),
+        },
         "prepost": prepost,
         "randomised": rct,
         "remission": remission,

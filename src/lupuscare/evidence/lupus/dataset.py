@@ -31,6 +31,8 @@ COLUMNS: tuple[str, ...] = (
     "population",
     "cohort_id",
     "centre_period",
+    "centres",
+    "period",
     "arm",
     "n",
     "cell_source",
@@ -82,6 +84,10 @@ POOLABLE_PROVENANCE = frozenset({"seen", "derived"})
 
 _STUDY_ID = re.compile(r"^[A-Z][A-Za-z]+([0-9]{4})[a-z]*$")
 _COUNT_STATS = frozenset({"count"})
+_CENTRE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_PERIOD = re.compile(r"^([0-9]{4})-([0-9]{4})$")
+# Notes containing this phrase declare two same-centre reports to be different patients.
+DISTINCT_COHORT = "distinct cohort"
 _INTERVAL_STATS = frozenset({"smd", "wmd", "md", "or", "rr", "percent", "count"})
 
 
@@ -98,6 +104,8 @@ class Row:
     population: str
     cohort_id: str
     centre_period: str
+    centres: tuple[str, ...]  # normalised centre keys, e.g. ("nanjing-drumtower",)
+    period: tuple[int, int] | None  # enrolment years (first, last); None when not reported
     arm: str
     n: int | None
     cell_source: str
@@ -293,6 +301,21 @@ def _parse_row(index: int, raw: dict[str, str]) -> Row:
     if stat in ("or", "rr") and value is not None and value <= 0:
         raise InputError(f"{where}.value", "a ratio must be positive")
 
+    centres = tuple(c for c in values["centres"].split(";") if c)
+    for c in centres:
+        if not _CENTRE.match(c):
+            raise InputError(
+                f"{where}.centres", f"{c!r} is not a lower-case centre key like 'nanjing-drumtower'"
+            )
+    period = None
+    if values["period"]:
+        m = _PERIOD.match(values["period"])
+        if not m or int(m.group(1)) > int(m.group(2)):
+            raise InputError(
+                f"{where}.period", f"{values['period']!r} is not a period like 2007-2010"
+            )
+        period = (int(m.group(1)), int(m.group(2)))
+
     return Row(
         index=index,
         study_id=study_id,
@@ -303,6 +326,8 @@ def _parse_row(index: int, raw: dict[str, str]) -> Row:
         population=values["population"],
         cohort_id=values["cohort_id"],
         centre_period=values["centre_period"],
+        centres=centres,
+        period=period,
         arm=values["arm"],
         n=n,
         cell_source=values["cell_source"],
@@ -330,7 +355,7 @@ def _parse_row(index: int, raw: dict[str, str]) -> Row:
 def _check_consistency(rows: list[Row]) -> None:
     """Rules across rows: unique keys, one design and cohort per study, one n per arm and time."""
     seen_keys: dict[tuple, int] = {}
-    study_fields: dict[str, tuple[str, str, int]] = {}
+    study_fields: dict[str, tuple] = {}
     arm_n: dict[tuple, tuple[int, int]] = {}
     for r in rows:
         if r.provenance == "not_seen":
@@ -342,12 +367,12 @@ def _check_consistency(rows: list[Row]) -> None:
                 f"duplicates row {seen_keys[key]} ({', '.join(map(str, key[:5]))})",
             )
         seen_keys[key] = r.index
-        fields = (r.design, r.cohort, r.year)
+        fields = (r.design, r.cohort, r.year, r.centres, r.period)
         previous = study_fields.setdefault(r.study_id, fields)
         if previous != fields:
             raise InputError(
                 f"row {r.index}.design",
-                f"{r.study_id} has design/cohort/year {fields}, earlier rows say {previous}",
+                f"{r.study_id} has design/cohort/year/centres/period {fields}, earlier rows say {previous}",
             )
         if r.n is not None and r.stat in ("mean", "median", "count", "percent"):
             nkey = (r.study_id, r.arm, r.outcome, r.timepoint)
@@ -357,6 +382,52 @@ def _check_consistency(rows: list[Row]) -> None:
                     f"row {r.index}.n",
                     f"n={r.n} disagrees with n={prev[0]} on row {prev[1]} for the same arm, outcome and time",
                 )
+
+
+def periods_overlap(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool:
+    """Whether two enrolment periods can share patients; an unknown period always can."""
+    if a is None or b is None:
+        return True
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def same_centre_pairs(rows: Iterable[Row]) -> list[tuple[Row, Row, str]]:
+    """Pairs of reports (first row of each) from a shared centre with overlapping periods."""
+    firsts: dict[str, Row] = {}
+    for r in rows:
+        if r.design != "meta_analysis" and r.centres:
+            firsts.setdefault(r.study_id, r)
+    studies = sorted(firsts.values(), key=lambda r: r.study_id)
+    pairs = []
+    for i, a in enumerate(studies):
+        for b in studies[i + 1 :]:
+            shared = sorted(set(a.centres) & set(b.centres))
+            if shared and periods_overlap(a.period, b.period):
+                pairs.append((a, b, shared[0]))
+    return pairs
+
+
+def _check_shared_centres(rows: list[Row]) -> None:
+    """Reports from one centre in overlapping periods must share a cohort, or say why not.
+
+    This is what stops a new Drum Tower report from being pooled as an independent study: the
+    curator either gives it the programme's cohort_id or writes "distinct cohort" and the reason in
+    its notes.
+    """
+    for a, b, centre in same_centre_pairs(rows):
+        if a.cohort == b.cohort:
+            continue
+        declared = any(
+            DISTINCT_COHORT in r.notes.lower()
+            for r in rows
+            if r.study_id in (a.study_id, b.study_id)
+        )
+        if not declared:
+            raise InputError(
+                f"row {b.index}.cohort_id",
+                f"{a.study_id} and {b.study_id} share centre {centre} in overlapping periods: give them "
+                f"one cohort_id, or write '{DISTINCT_COHORT}' and why in the notes",
+            )
 
 
 def parse(text: str) -> Dataset:
@@ -380,6 +451,7 @@ def parse(text: str) -> Dataset:
     if not rows:
         raise InputError("rows", "the dataset is empty")
     _check_consistency(rows)
+    _check_shared_centres(rows)
     return Dataset(rows=tuple(rows))
 
 

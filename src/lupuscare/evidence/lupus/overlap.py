@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from lupuscare.evidence.lupus.dataset import Dataset
+from lupuscare.evidence.lupus.dataset import DISTINCT_COHORT, Dataset, same_centre_pairs
 
 RULE = (
     "Within one cohort, a pooled analysis keeps exactly one report per outcome: the report with "
@@ -84,6 +84,7 @@ class CohortGroup:
     cohort: str
     centre_periods: tuple[str, ...]
     reports: tuple[tuple[str, int, int | None], ...]  # (study_id, year, largest n reported)
+    periods: tuple[tuple[str, str], ...] = ()  # (study_id, enrolment years or "not reported")
 
     @property
     def naive_total(self) -> int:
@@ -99,7 +100,15 @@ class CohortGroup:
         return {
             "cohort": self.cohort,
             "centre_periods": list(self.centre_periods),
-            "reports": [{"study_id": s, "year": y, "max_n": n} for s, y, n in self.reports],
+            "reports": [
+                {
+                    "study_id": s,
+                    "year": y,
+                    "max_n": n,
+                    "period": dict(self.periods).get(s, "not reported"),
+                }
+                for s, y, n in self.reports
+            ],
             "naive_total": self.naive_total,
             "largest_report": self.largest_report,
         }
@@ -128,6 +137,39 @@ def cohort_groups(
                 cohort=cohort,
                 centre_periods=tuple(dict.fromkeys(c for _, (_, _, c) in ordered if c)),
                 reports=tuple((sid, y, n) for sid, (y, n, _) in ordered),
+                periods=tuple((sid, _period(dataset, sid)) for sid, _ in ordered),
             )
         )
     return groups
+
+
+def _period(dataset: Dataset, study_id: str) -> str:
+    p = dataset.first(study_id).period
+    return f"{p[0]}-{p[1]}" if p else "not reported"
+
+
+def centre_flags(dataset: Dataset) -> list[dict]:
+    """Every pair of reports from one centre in overlapping (or unknown) periods, and how it is
+    handled: merged into one cohort, or declared distinct by the curator."""
+    out = []
+    for a, b, centre in same_centre_pairs(dataset):
+        if a.cohort == b.cohort:
+            handling = f"same cohort ({a.cohort}): counted once"
+        else:
+            handling = f"declared {DISTINCT_COHORT} in the notes"
+        periods = " / ".join(
+            f"{r.study_id} {r.period[0]}-{r.period[1]}"
+            if r.period
+            else f"{r.study_id} period not reported"
+            for r in (a, b)
+        )
+        out.append(
+            {
+                "a": a.study_id,
+                "b": b.study_id,
+                "centre": centre,
+                "periods": periods,
+                "handling": handling,
+            }
+        )
+    return out

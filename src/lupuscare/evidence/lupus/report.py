@@ -392,12 +392,26 @@ def _sections(ctx: dict[str, Any]) -> str:
                     g["cohort"],
                     r["study_id"],
                     r["year"],
+                    r["period"],
                     r["max_n"] if r["max_n"] is not None else "not seen",
                 ]
             )
+    pairs = ov["centre_pairs"]
+    distinct = [p for p in pairs if "distinct" in p["handling"]]
     body = [
         f"<p>{_e(ov['rule'])}</p>",
-        _table(["cohort", "report", "year", "largest n reported"], rows, {2, 3}),
+        f"<p>Reports from the same centre whose enrolment periods overlap, or are not reported, are "
+        f"flagged automatically: {len(pairs)} such pairs, "
+        + (
+            f"{len(distinct)} declared distinct cohorts by the curator: "
+            + _e("; ".join(f"{p['a']} / {p['b']}" for p in distinct))
+            if distinct
+            else "all merged into one cohort"
+        )
+        + ".</p>",
+        _table(
+            ["cohort", "report", "year", "enrolment period", "largest n reported"], rows, {2, 4}
+        ),
     ]
     for g in ov["groups"]:
         body.append(
