@@ -24,7 +24,7 @@ from lupuscare.evidence.errors import ConvergenceError
 
 THRESHOLD = 1e-5  # metafor control$threshold
 MAXITER = 100  # metafor control$maxiter
-TAU2_MAX = 100.0  # metafor control$tau2.max (PM search interval upper end)
+TAU2_MAX = 100.0  # metafor control$tau2.max, raised to 10·mad(y)² (root-search interval end)
 LL0_TOL = np.finfo(float).eps ** 0.25  # metafor control$tol, used by the ll0 check
 
 METHODS = ("EE", "DL", "REML", "ML", "PM", "EB", "HE", "SJ", "HS")
@@ -222,9 +222,10 @@ def genqm(y: np.ndarray, vi: np.ndarray, X: np.ndarray, a: np.ndarray) -> Tau2Es
     if upper_tail(0.0) > 0.5:
         tau2 = 0.0
     else:
-        if upper_tail(TAU2_MAX) < 0.5:
-            raise ConvergenceError("tau2", f"GENQM: no root below tau2 = {TAU2_MAX:g}")
-        tau2 = float(brentq(lambda t: upper_tail(t) - 0.5, 0.0, TAU2_MAX, xtol=1e-12))
+        upper = tau2_max(y)
+        if upper_tail(upper) < 0.5:
+            raise ConvergenceError("tau2", f"GENQM: no root below tau2 = {upper:g}")
+        tau2 = float(brentq(lambda t: upper_tail(t) - 0.5, 0.0, upper, xtol=1e-12))
     PV = P * vi[None, :]
     trP = float(np.trace(P))
     se = np.sqrt(
@@ -237,7 +238,7 @@ def pmm(y: np.ndarray, vi: np.ndarray, X: np.ndarray) -> Tau2Estimate:
     """Median-unbiased Paule–Mandel: Q(τ²) equals the median of χ²(k − p) (metafor PMM)."""
     k, p = X.shape
     target = float(stats.chi2.ppf(0.5, k - p))
-    tau2 = _solve_q(lambda t: generalised_q(t, y, vi, X) - target, "PMM")
+    tau2 = _solve_q(lambda t: generalised_q(t, y, vi, X) - target, "PMM", tau2_max(y))
     w = 1 / (vi + tau2)
     return Tau2Estimate(tau2, float(np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)))
 
@@ -250,20 +251,26 @@ def pm(y: np.ndarray, vi: np.ndarray, X: np.ndarray) -> Tau2Estimate:
     """
     k, p = X.shape
     target = k - p
-    tau2 = _solve_q(lambda t: generalised_q(t, y, vi, X) - target, "PM")
+    tau2 = _solve_q(lambda t: generalised_q(t, y, vi, X) - target, "PM", tau2_max(y))
     w = 1 / (vi + tau2)
     se = np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)
     return Tau2Estimate(tau2, float(se))
 
 
-def _solve_q(f: Callable[[float], float], name: str) -> float:
+def tau2_max(y: np.ndarray) -> float:
+    """metafor's upper end of the τ² search: max(100, 10·mad(y)²), mad scaled by 1.4826."""
+    mad = 1.4826 * float(np.median(np.abs(y - np.median(y))))
+    return max(TAU2_MAX, 10 * mad**2)
+
+
+def _solve_q(f: Callable[[float], float], name: str, upper: float) -> float:
     if f(0.0) < 0:
         return 0.0
-    if f(TAU2_MAX) > 0:
+    if f(upper) > 0:
         raise ConvergenceError(
-            "tau2", f"{name}: no root below tau2 = {TAU2_MAX:g}; the data are too heterogeneous"
+            "tau2", f"{name}: no root below tau2 = {upper:g}; the data are too heterogeneous"
         )
-    return float(brentq(f, 0.0, TAU2_MAX, xtol=1e-14, rtol=1e-13, maxiter=500))
+    return float(brentq(f, 0.0, upper, xtol=1e-14, rtol=1e-13, maxiter=500))
 
 
 def _fisher_scoring(

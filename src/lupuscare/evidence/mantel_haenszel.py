@@ -21,7 +21,8 @@ from lupuscare.evidence.model import Coefficient, RMAResult
 
 
 def _counts(ai, bi, ci, di, n1i, n2i, measure: str) -> dict[str, np.ndarray]:
-    es = escalc(measure, ai=ai, bi=bi, ci=ci, di=di, n1i=n1i, n2i=n2i, add=0.0, to="none")
+    """The raw 2×2 counts, validated (via the RD computation, which is finite for zero cells)."""
+    es = escalc("RD", ai=ai, bi=bi, ci=ci, di=di, n1i=n1i, n2i=n2i, add=0.0, to="none")
     return {name: es.columns[name] for name in ("ai", "bi", "ci", "di")}
 
 

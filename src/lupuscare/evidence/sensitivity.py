@@ -133,16 +133,15 @@ def cumul(res: RMAResult, order: Sequence[Any] | None = None) -> SensitivityTabl
 
 
 def _single_study_row(res: RMAResult, i: int) -> dict[str, float | None]:
-    """One study alone: its own estimate; no heterogeneity; t-based tests undefined (df = 0)."""
+    """One study alone: its own estimate and a z interval (as metafor, also under test="knha",
+    whose t(k − 1) has no degrees of freedom left); no heterogeneity."""
     y, se = float(res.yi[i]), float(np.sqrt(res.vi[i]))
     row: dict[str, float | None] = dict.fromkeys(_ROW_FIELDS)
     row.update(estimate=y, se=se, Q=0.0, Q_pval=1.0, tau2=0.0, I2=0.0, H2=1.0)
+    crit = float(stats.norm.isf((1 - res.level / 100) / 2))
+    row.update(ci_lb=y - crit * se, ci_ub=y + crit * se)
     if res.test == "z":
-        crit = float(stats.norm.isf((1 - res.level / 100) / 2))
-        row.update(
-            stat=y / se, pval=float(2 * stats.norm.sf(abs(y / se))),
-            ci_lb=y - crit * se, ci_ub=y + crit * se,
-        )  # fmt: skip
+        row.update(stat=y / se, pval=float(2 * stats.norm.sf(abs(y / se))))
     return row
 
 
