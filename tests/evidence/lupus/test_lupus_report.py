@@ -21,6 +21,7 @@ def page(ctx):
 
 SECTIONS = (
     "plain-summary",
+    "questions",
     "approval",
     "fda-warning",
     "claims",

@@ -51,6 +51,24 @@ FDA_WARNING = (
     "neither means it is approved. In the FDA's words, if you are being charged for these products "
     "or offered them outside a clinical trial, you are likely being deceived."
 )
+FDA_REPORTING = (
+    "The FDA asks patients to report harm from these products to MedWatch, its safety-reporting "
+    "programme, and to contact it (ocod@fda.hhs.gov) with questions. Outside the US, report to your "
+    "national medicines regulator."
+)
+# ISSCR patient handbook checklist (cell-therapy.md §5.3 [V]), paraphrased as questions to ask.
+QUESTIONS_TO_ASK = (
+    "Is this an approved treatment, or an experiment?",
+    "Is it a clinical trial with independent oversight: an ethics committee and a regulator?",
+    "What does it cost me? (The FDA warns that being charged for an unapproved product is a warning sign.)",
+    "What are the risks, and what happens if something goes wrong?",
+    "What is the evidence: peer-reviewed publications, or only testimonials?",
+    "What does a second doctor, not linked to the clinic, think?",
+)
+QUESTIONS_SOURCE = (
+    "ISSCR Patient Handbook on Stem Cell Therapies (appendix to the ISSCR clinical translation "
+    "guidelines); project notes cell-therapy.md §5.3"
+)
 FDA_SOURCE = (
     "FDA, Important Patient and Consumer Information About Regenerative Medicine "
     "Therapies (3 June 2021), www.fda.gov/vaccines-blood-biologics/consumers-biologics/"
@@ -90,11 +108,13 @@ def plain_summary(data: dict[str, Any]) -> list[str]:
         counts["included_studies"] - counts["included_rcts"],
     )
     lines.append(
-        "What was claimed: a 2018 review (Liu and colleagues, in Chinese) combined eight studies "
-        "with 213 patients and reported that after MSC treatment people with lupus had less "
-        "disease activity, less protein in the urine and better complement levels"
+        f"What was claimed: a 2018 review (Liu and colleagues, in Chinese) combined "
+        f"{counts['included_studies']} studies with {counts['included_patients']} patients and "
+        "reported that after MSC treatment people with lupus had less disease activity, less "
+        "protein in the urine and better complement levels"
         + (
-            f" (for urine protein, a standardised difference of {prot_claim['smd']:.2f})"
+            f" (for urine protein, an effect of {prot_claim['smd']:.2f} on a standardised scale, "
+            "which would be large)"
             if prot_claim
             else ""
         )
@@ -259,6 +279,9 @@ def report_context(
         "approval_source": APPROVAL_SOURCE,
         "fda_warning": FDA_WARNING,
         "fda_source": FDA_SOURCE,
+        "fda_reporting": FDA_REPORTING,
+        "questions_to_ask": list(QUESTIONS_TO_ASK),
+        "questions_source": QUESTIONS_SOURCE,
         "plain_summary": plain_summary(data),
         "claims": data["claims"],
         "overlap": data["overlap"],
@@ -322,7 +345,11 @@ def _sections(ctx: dict[str, Any]) -> str:
             "Is any stem-cell treatment approved for lupus?",
             f"<p>{_e(ctx['approval_status'])}</p><p class='small'>Source: {_e(ctx['approval_source'])}</p>"
             f"<h3 id='fda-warning'>FDA warning about unapproved stem-cell clinics</h3>"
-            f"<p>{_e(ctx['fda_warning'])}</p><p class='small'>Source: {_e(ctx['fda_source'])}</p>",
+            f"<p>{_e(ctx['fda_warning'])}</p><p>{_e(ctx['fda_reporting'])}</p>"
+            f"<p class='small'>Source: {_e(ctx['fda_source'])}</p>"
+            f"<h3 id='questions'>Questions to ask anyone offering stem-cell treatment</h3><ul>"
+            + "".join(f"<li>{_e(q)}</li>" for q in ctx["questions_to_ask"])
+            + f"</ul><p class='small'>Source: {_e(ctx['questions_source'])}</p>",
         )
     )
 
