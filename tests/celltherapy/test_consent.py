@@ -65,3 +65,20 @@ def test_no_consent_and_future_dated_consent_refused():
     status = consent_status(record(signed_on=date(2026, 4, 1)), FORM, Modality.CAR_T,
                             date(2026, 3, 1))
     assert not status.valid
+
+
+def test_iso_strings_and_bad_values():
+    status = consent_status(record(withdrawn_on="2026-03-10"), FORM, Modality.CAR_T,
+                            date(2026, 3, 10))
+    assert status.withdrawn
+    assert consent_status(record(scopes=frozenset({"treatment", "genetic_modification",
+                                                   "long_term_follow_up"})),
+                          FORM, "car_t", date(2026, 3, 1)).valid
+    from lupuscare.errors import InputError
+    with pytest.raises(InputError) as err:
+        consent_status(record(), FORM, "stem_cells", date(2026, 3, 1))
+    assert err.value.field == "modality"
+    with pytest.raises(InputError) as err:
+        consent_status(record(scopes=frozenset({"everything"})), FORM, Modality.MSC,
+                       date(2026, 3, 1))
+    assert err.value.field == "consent.scopes"

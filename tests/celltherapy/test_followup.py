@@ -81,3 +81,12 @@ def test_wang2014_schedule_months():
     assert [v.target for v in visits] == [date(2026, 2, 15), date(2026, 4, 15), date(2026, 7, 15),
                                           date(2026, 10, 15), date(2027, 1, 15)]
     assert (visits[0].window_start, visits[0].window_end) == (date(2026, 2, 8), date(2026, 2, 22))
+
+
+def test_schedule_labels_unique_and_offsets_non_negative():
+    from lupuscare.celltherapy.followup import Schedule, Visit
+    from lupuscare.celltherapy.sources import PROJECT_DEFAULT
+    with pytest.raises(InputError):
+        Schedule("x", "1", (Visit("a", days=1), Visit("a", days=2)), PROJECT_DEFAULT)
+    with pytest.raises(InputError):
+        Schedule("x", "1", (Visit("a", days=-1),), PROJECT_DEFAULT)

@@ -129,3 +129,11 @@ def test_trial_identifier_shapes():
     with pytest.raises(InputError) as err:
         trial(trial_registrations=("clinicaltrials.gov listing",))
     assert err.value.field == "programme.trial_registrations[0]"
+
+
+def test_ethics_dates_from_iso_strings_and_order():
+    approval = EthicsApproval("IRB-1", "2025-06-01", "2026-06-01")
+    assert approval.valid_on(date(2026, 6, 1)) and not approval.valid_on(date(2026, 6, 2))
+    with pytest.raises(InputError) as err:
+        EthicsApproval("IRB-1", date(2026, 6, 1), date(2025, 6, 1))
+    assert err.value.field == "ethics_approval.valid_to"

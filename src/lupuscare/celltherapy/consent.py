@@ -71,15 +71,21 @@ def consent_status(record: ConsentRecord | None, form: ConsentForm, modality: Mo
                    on: date) -> ConsentStatus:
     """Check a consent record against the current form and the modality's scopes on ``on``."""
     on = _check.day("on", on)
+    try:
+        modality = Modality(modality)
+    except ValueError:
+        raise InputError("modality", f"must be one of {[m.value for m in Modality]}") from None
     if record is None:
         return ConsentStatus(False, False, False, ("no consent is recorded",))
     _check.text("consent.consent_id", record.consent_id)
     _check.text("consent.signer", record.signer)
     signed_on = _check.day("consent.signed_on", record.signed_on)
     reasons: list[str] = []
-    withdrawn = record.withdrawn_on is not None and record.withdrawn_on <= on
+    withdrawn_on = None if record.withdrawn_on is None else _check.day("consent.withdrawn_on",
+                                                                       record.withdrawn_on)
+    withdrawn = withdrawn_on is not None and withdrawn_on <= on
     if withdrawn:
-        reasons.append(f"consent was withdrawn on {record.withdrawn_on}")
+        reasons.append(f"consent was withdrawn on {withdrawn_on}")
     if signed_on > on:
         reasons.append(f"consent is dated {signed_on}, after {on}")
     reconsent = record.form_version != form.version
@@ -87,7 +93,12 @@ def consent_status(record: ConsentRecord | None, form: ConsentForm, modality: Mo
         reasons.append(f"signed on form version {record.form_version}; the current version is "
                        f"{form.version}: re-consent needed")
     needed = REQUIRED_SCOPES[modality] | form.extra_scopes
-    missing = sorted(s.value for s in needed - set(record.scopes))
+    try:
+        given = {Scope(s) for s in record.scopes}
+    except ValueError:
+        raise InputError("consent.scopes",
+                         f"must be among {[s.value for s in Scope]}") from None
+    missing = sorted(s.value for s in needed - given)
     if missing:
         reasons.append(f"scope not consented: {', '.join(missing)}")
     if form.witness_required:

@@ -65,6 +65,14 @@ class Schedule:
     source: Source
     window_source: Source = PROJECT_DEFAULT
 
+    def __post_init__(self) -> None:
+        labels = [v.label for v in self.visits]
+        if len(set(labels)) != len(labels):
+            raise InputError("schedule.visits", "visit labels must be unique")
+        for v in self.visits:
+            if min(v.days, v.weeks, v.months, v.before, v.after) < 0:
+                raise InputError(f"schedule.visits.{v.label}", "offsets and windows must be >= 0")
+
 
 def default_window(approx_days: int) -> tuple[int, int]:
     """lupuscare convention: ±3 d to day 28, ±7 d to 6 months, ±14 d to 1 year, then ±30 d."""

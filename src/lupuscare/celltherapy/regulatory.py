@@ -90,8 +90,10 @@ class EthicsApproval:
 
     def __post_init__(self) -> None:
         _check.text("ethics_approval.reference", self.reference)
-        _check.day("ethics_approval.valid_from", self.valid_from)
-        _check.day("ethics_approval.valid_to", self.valid_to)
+        # accept ISO strings from forms and JSON, store dates
+        object.__setattr__(self, "valid_from",
+                           _check.day("ethics_approval.valid_from", self.valid_from))
+        object.__setattr__(self, "valid_to", _check.day("ethics_approval.valid_to", self.valid_to))
         if self.valid_to < self.valid_from:
             raise InputError("ethics_approval.valid_to", "is before valid_from")
 
