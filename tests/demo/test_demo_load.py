@@ -200,3 +200,21 @@ def test_demo_command_rejects_bad_input_without_writing(args: list[str]) -> None
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --")
     assert Patient.objects.count() == 0
+
+
+def test_reset_also_removes_records_other_apps_made_for_demo_patients_but_keeps_the_audit_log() -> None:
+    from django.apps import apps
+
+    from lupuscare.web.records.models import AuditEvent
+
+    load_demo(N, SEED)
+    patient = Patient.objects.get(identifier="DEMO-00001")
+    try:
+        eye_exam = apps.get_model("clinic", "EyeExam")
+    except LookupError:
+        pytest.skip("clinic.EyeExam not available")
+    eye_exam.objects.create(patient=patient, date=date(2025, 6, 1))
+    AuditEvent.objects.create(patient=patient, username="demo-clinician", action="read")
+    load_demo(N, SEED + 1, reset=True)
+    assert not eye_exam.objects.exists()
+    assert AuditEvent.objects.filter(patient_id=patient.id).count() == 1

@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import DO_NOTHING, ProtectedError
 from simple_history.utils import bulk_create_with_history
 
 from lupuscare.clinical.diary import TRIGGERS
@@ -166,24 +167,50 @@ def demo_counts() -> dict[str, int]:
 
 
 def wipe_demo() -> int:
-    """Remove every row a demo load created; returns the number of demo patients removed."""
+    """Remove every row a demo load created, and every row made since that belongs to a demo
+    patient (scores, alerts, ... of other apps); returns the number of demo patients removed.
+
+    Raises ``DemoRefused`` if something that is not demo data still refers to a demo account.
+    """
     patient_ids = list(DemoPatient.objects.values_list("patient_id", flat=True))
     user_ids = list(DemoAccount.objects.values_list("user_id", flat=True))
     team_ids = list(DemoCareTeam.objects.values_list("care_team_id", flat=True))
     with transaction.atomic():
+        _delete_dependents(patient_ids)
         # The bulky clinical rows and their history go by plain SQL: a queryset delete would send
         # a signal, and write a history row, per object.
         for model in _CLINICAL_MODELS:
             for table in (model._meta.db_table, model.history.model._meta.db_table):
                 _delete_in(table, "patient_id", patient_ids)
         DemoCohort.objects.all().delete()  # cascades to the demo bookkeeping rows
-        Patient.objects.filter(id__in=patient_ids).delete()
-        CareTeam.objects.filter(id__in=team_ids).delete()
-        get_user_model().objects.filter(id__in=user_ids).delete()
+        try:
+            Patient.objects.filter(id__in=patient_ids).delete()
+            CareTeam.objects.filter(id__in=team_ids).delete()
+            get_user_model().objects.filter(id__in=user_ids).delete()
+        except ProtectedError as exc:
+            blocking = sorted({o._meta.label for o in exc.protected_objects})
+            raise DemoRefused("cannot remove the demo cohort: records that are not demo data "
+                              f"refer to demo accounts or teams ({', '.join(blocking)})") from exc
         for model, ids in ((Patient, patient_ids), (CareTeam, team_ids),
                            (get_user_model(), user_ids)):
             _delete_in(model.history.model._meta.db_table, "id", ids)
     return len(patient_ids)
+
+
+def _delete_dependents(patient_ids: Sequence[int]) -> None:
+    """Delete (through the ORM, so their own dependents follow) rows of other apps that point at
+    demo patients or at their clinical records. Append-only references (``on_delete``
+    DO_NOTHING, as the audit log uses) are left alone."""
+    targets = {Patient: Patient.objects.filter(id__in=patient_ids)}
+    targets |= {m: m.objects.filter(patient_id__in=patient_ids) for m in _CLINICAL_MODELS}
+    skip = {*targets, DemoPatient}
+    for target, rows in targets.items():
+        for rel in target._meta.related_objects:
+            model = rel.related_model
+            if (model in skip or rel.on_delete is DO_NOTHING or rel.many_to_many
+                    or getattr(model, "instance_type", None) is not None):  # historical models
+                continue
+            model._base_manager.filter(**{f"{rel.field.name}__in": rows}).delete()
 
 
 def _delete_in(table: str, column: str, ids: Sequence[int]) -> None:
