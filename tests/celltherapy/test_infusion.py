@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from lupuscare.celltherapy.consent import ConsentStatus
 from lupuscare.celltherapy.identity import make_coi
 from lupuscare.celltherapy.infusion import (
     DischargeCriteria,
@@ -13,6 +14,7 @@ from lupuscare.celltherapy.infusion import (
     discharge_readiness,
 )
 from lupuscare.celltherapy.lot import LotStatus
+from lupuscare.celltherapy.regulatory import GateDecision, Route, override_gate
 from lupuscare.errors import InputError
 
 COI = make_coi("ERL", 2026, 3)
@@ -30,8 +32,14 @@ def identity(**changes):
     return IdentityCheck(**base)
 
 
+ALLOWED = GateDecision(True, Route.INVESTIGATIONAL_TRIAL, ())
+BLOCKED = GateDecision(False, None, ("no ethics committee / IRB approval is recorded",))
+CONSENTED = ConsentStatus(True, False, False, ())
+
+
 def run(**changes):
-    base = dict(protocol=PROTOCOL, identity=identity(), lot_status=LotStatus.RELEASED,
+    base = dict(protocol=PROTOCOL, gate=ALLOWED, override=None, consent=CONSENTED,
+                identity=identity(), lot_status=LotStatus.RELEASED,
                 infusion_start=T0, thaw_end=T0 - timedelta(minutes=20))
     base.update(changes)
     return check_infusion(**base)
@@ -115,3 +123,20 @@ def test_discharge_readiness():
     with pytest.raises(InputError):
         discharge_readiness(criteria, {"unknown": True}, infusion_end=end,
                             now=end + timedelta(hours=30))
+
+
+def test_blocked_gate_withdrawn_consent_refuse_the_infusion():
+    with pytest.raises(InputError) as err:
+        run(gate=BLOCKED)
+    assert err.value.field == "gate" and "IRB" in str(err.value)
+    override = override_gate(BLOCKED, physician="Dr A", reason="r", second_signer="Dr B",
+                             signed_at=T0)
+    assert run(gate=BLOCKED, override=override).ok
+    other = GateDecision(False, None, ("another reason",))
+    with pytest.raises(InputError) as err:
+        run(gate=other, override=override)
+    assert err.value.field == "override"
+    withdrawn = ConsentStatus(False, False, True, ("consent was withdrawn on 2026-04-30",))
+    with pytest.raises(InputError) as err:
+        run(consent=withdrawn)
+    assert err.value.field == "consent" and "withdrawn" in str(err.value)

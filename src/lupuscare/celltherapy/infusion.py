@@ -15,8 +15,10 @@ from datetime import datetime, timedelta
 
 from lupuscare.celltherapy import _check
 from lupuscare.celltherapy.adverse_events import validate_ctcae_grade
+from lupuscare.celltherapy.consent import ConsentStatus
 from lupuscare.celltherapy.identity import validate_coi
 from lupuscare.celltherapy.lot import RELEASE_STATES, LotStatus
+from lupuscare.celltherapy.regulatory import GateDecision, GateOverride
 from lupuscare.celltherapy.sources import Certainty, Source
 from lupuscare.errors import InputError
 
@@ -104,11 +106,26 @@ class InfusionCheck:
     worst_reaction_grade: int
 
 
-def check_infusion(*, protocol: InfusionProtocol, identity: IdentityCheck | None,
-                   lot_status: LotStatus, infusion_start: datetime,
-                   thaw_end: datetime | None = None, vitals: Sequence[VitalSigns] = (),
+def require_clearance(gate: GateDecision, override: GateOverride | None,
+                      consent: ConsentStatus) -> None:
+    """The programme gate passed (or this very decision was overridden) and consent is valid."""
+    if not gate.allowed:
+        if override is None:
+            raise InputError("gate", "the order is blocked: " + "; ".join(gate.reasons))
+        if override.decision != gate:
+            raise InputError("override", "does not belong to this gate decision")
+    if not consent.valid:
+        raise InputError("consent", "; ".join(consent.reasons))
+
+
+def check_infusion(*, protocol: InfusionProtocol, gate: GateDecision,
+                   override: GateOverride | None, consent: ConsentStatus,
+                   identity: IdentityCheck | None, lot_status: LotStatus,
+                   infusion_start: datetime, thaw_end: datetime | None = None,
+                   vitals: Sequence[VitalSigns] = (),
                    reactions: Sequence[Reaction] = ()) -> InfusionCheck:
     """Refuse (InputError) an infusion that must not start; flag vitals and reactions."""
+    require_clearance(gate, override, consent)
     verify_identity(identity)
     if lot_status not in RELEASE_STATES:
         raise InputError("lot_status", f"lot is {lot_status.value}; only a released lot "
