@@ -260,7 +260,15 @@ def randomised(dataset: Dataset) -> dict[str, Any]:
             "label": label,
             "timepoint": cells[0][5],
             "arms": [
-                {"study_id": c[0], "msc": f"{c[1]}/{c[2]}", "control": f"{c[3]}/{c[4]}"}
+                {
+                    "study_id": c[0],
+                    "msc": f"{c[1]}/{c[2]}",
+                    "control": f"{c[3]}/{c[4]}",
+                    "msc_events": c[1],
+                    "msc_n": c[2],
+                    "control_events": c[3],
+                    "control_n": c[4],
+                }
                 for c in cells
             ],
         }
@@ -309,6 +317,8 @@ def randomised(dataset: Dataset) -> dict[str, Any]:
                         "study_id": a[0],
                         "msc": f"{a[1].value:g} ({a[1].sd:g}), n={a[1].n}",
                         "control": f"{a[2].value:g} ({a[2].sd:g}), n={a[2].n}",
+                        "msc_n": a[1].n,
+                        "control_n": a[2].n,
                     }
                     for a in arms
                 ],
@@ -427,20 +437,14 @@ def certainty_table(
     )
     incons_single = G("inconsistency", 0, "one trial: not assessable")
     out: list[grade.Certainty] = []
-    trial_n = {
-        e["outcome"]: sum(
-            int(a["msc"].split("/")[1]) + int(a["control"].split("/")[1]) for a in e["arms"]
-        )
-        for e in rct["binary"]
-    }
-
     for e in rct["binary"]:
-        n_total = trial_n[e["outcome"]]
-        if e["outcome"] in ("remission_any", "complete_remission") and e.get("RR_exp"):
-            ctl = [
-                int(a["control"].split("/")[0]) / int(a["control"].split("/")[1]) for a in e["arms"]
-            ]
-            ois = grade.ois_dichotomous(sum(ctl) / len(ctl))
+        n_total = sum(a["msc_n"] + a["control_n"] for a in e["arms"])
+        control_risk = sum(a["control_events"] for a in e["arms"]) / sum(
+            a["control_n"] for a in e["arms"]
+        )
+        if e.get("RR_exp") and 0 < control_risk < 1:
+            # The OIS needs a control risk strictly between 0 and 1.
+            ois = grade.ois_dichotomous(control_risk)
             rr = e["RR_exp"]
             imp = grade.imprecision(
                 rr["ci_lb"],
@@ -456,9 +460,7 @@ def certainty_table(
                 f"{n_total} patients"
             )
         else:
-            events = sum(
-                int(a["msc"].split("/")[0]) + int(a["control"].split("/")[0]) for a in e["arms"]
-            )
+            events = sum(a["msc_events"] + a["control_events"] for a in e["arms"])
             imp = G(
                 "imprecision",
                 2,
@@ -482,10 +484,7 @@ def certainty_table(
         if e["outcome"] not in ("proteinuria_24h", "change_sledai"):
             continue
         md = e["MD"]
-        n_total = sum(
-            int(a["msc"].rsplit("n=", 1)[1]) + int(a["control"].rsplit("n=", 1)[1])
-            for a in e["arms"]
-        )
+        n_total = sum(a["msc_n"] + a["control_n"] for a in e["arms"])
         imp = grade.imprecision(
             md["ci_lb"],
             md["ci_ub"],

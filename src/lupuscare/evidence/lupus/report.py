@@ -124,8 +124,8 @@ def plain_summary(data: dict[str, Any]) -> list[str]:
     )
     if remission and remission.get("RR_exp"):
         arm = remission["arms"][0]
-        m_e, m_n = (int(x) for x in arm["msc"].split("/"))
-        c_e, c_n = (int(x) for x in arm["control"].split("/"))
+        m_e, m_n = arm["msc_events"], arm["msc_n"]
+        c_e, c_n = arm["control_events"], arm["control_n"]
         lines.append(
             "What the best evidence shows: in the only double-blind trial that compared MSC with a "
             f"dummy infusion (Deng 2017, {m_n + c_n} people with lupus nephritis, all on standard "
