@@ -60,3 +60,11 @@ def test_logout(page, login, world):
     assert "/accounts/login/" in page.url
     page.goto("/patients/")
     assert "/accounts/login/" in page.url
+
+
+def test_api_docs_render_under_the_content_security_policy(page, login, world):
+    login("dr_in_team", PASSWORD)
+    page.goto("/api/docs")
+    page.locator(".swagger-ui").first.wait_for()
+    page.get_by_text("/api/patients/{patient_id}/labs").first.wait_for()
+    assert page.console_errors == []

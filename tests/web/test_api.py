@@ -148,3 +148,9 @@ def test_assessment_document_is_the_seam(world: World):
         f"/api/patients/{world.patient_a.pk}/assessments/{b.pk}/document"
     )
     assert response.status_code == 404
+
+
+def test_api_docs_use_local_assets(world: World):
+    body = _client(world.clinician_a).get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in body
+    assert "https://" not in body and "http://" not in body

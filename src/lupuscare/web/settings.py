@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_htmx",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
     "simple_history",
     "lupuscare.web.accounts",
     "lupuscare.web.records",
