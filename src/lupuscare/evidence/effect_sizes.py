@@ -110,6 +110,8 @@ def _two_by_two(measure: str, cols: Mapping[str, Any], add: float, to: str, vtyp
     bi = cols.get("bi")
     di = cols.get("di")
     if bi is None:
+        if cols.get("n1i") is None:
+            raise InputError("bi", f"column 'bi' (or 'n1i') is required for measure {measure}")
         n1i = _column(cols, "n1i", measure)
         bi = n1i - ai
         bi_name = "n1i"
@@ -117,6 +119,8 @@ def _two_by_two(measure: str, cols: Mapping[str, Any], add: float, to: str, vtyp
         bi = _column(cols, "bi", measure)
         bi_name = "bi"
     if di is None:
+        if cols.get("n2i") is None:
+            raise InputError("di", f"column 'di' (or 'n2i') is required for measure {measure}")
         n2i = _column(cols, "n2i", measure)
         di = n2i - ci
         di_name = "n2i"

@@ -170,7 +170,8 @@ class RMAResult:
             out["R2"] = self.R2
         if self.fitstats is not None:
             out["fitstats"] = dict(self.fitstats.__dict__)
-        out.update({k: v for k, v in self.extra.items() if k not in out})
+        internal = {"counts", "keep", "all_labels"}
+        out.update({k: v for k, v in self.extra.items() if k not in out and k not in internal})
         return _jsonable(out)
 
     def summary(self) -> str:
@@ -184,8 +185,10 @@ def _jsonable(value: Any) -> Any:
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
-    if isinstance(value, np.integer):
-        return int(value)
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
     if isinstance(value, float | np.floating):
         f = float(value)
         return f if np.isfinite(f) else None
