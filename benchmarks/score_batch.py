@@ -15,7 +15,7 @@ import sys
 import time
 from contextlib import redirect_stdout
 
-from lupuscare.cli.score import _batch, _scorer_for
+from lupuscare.cli.score import _batch, _line_scorer, _scorer_for
 from lupuscare.clinical.vocabulary import FINDINGS
 
 
@@ -50,7 +50,7 @@ def baseline(lines: list[str]) -> float:
 
 
 def scored(lines: list[str]) -> float:
-    score = _scorer_for("sledai2k", {})
+    score = _line_scorer("sledai2k", _scorer_for("sledai2k", {}))
     out = io.StringIO()
     t0 = time.perf_counter()
     with redirect_stdout(out):

@@ -44,6 +44,16 @@ def _scorer_for(instrument: str, options: dict[str, Any]) -> Callable[[dict], di
     return lambda doc: scorer(doc, **options).to_dict()
 
 
+def _line_scorer(instrument: str, score: Callable[[Any], dict[str, Any]]) -> Callable[[str, str], dict[str, Any]]:
+    """line text -> result; scorers that accept an ``Assessment`` get it parsed straight from JSON."""
+    from lupuscare.instruments.assessment import Assessment
+    from lupuscare.instruments.registry import INSTRUMENTS, get_scorer
+
+    if instrument in INSTRUMENTS and getattr(get_scorer(instrument), "accepts_assessment", False):
+        return lambda line, where: score(Assessment.from_json(line))
+    return lambda line, where: score(_document(line, where))
+
+
 def _parse_options(raw: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in raw:
@@ -76,7 +86,10 @@ def _document(text: str, where: str) -> dict[str, Any]:
     return doc
 
 
-def _batch(lines: Iterator[str], score: Callable[[dict], dict[str, Any]], as_json: bool) -> None:
+_COMPACT = (",", ":")  # one result per line: no padding
+
+
+def _batch(lines: Iterator[str], score: Callable[[str, str], dict[str, Any]], as_json: bool) -> None:
     out = sys.stdout
     buffer: list[str] = []
     for n, line in enumerate(lines, start=1):
@@ -84,12 +97,13 @@ def _batch(lines: Iterator[str], score: Callable[[dict], dict[str, Any]], as_jso
             continue
         where = f"line {n}: "
         try:
-            result = score(_document(line, where))
+            result = score(line, where)
         except InputError as e:
             out.write("".join(buffer))
             out.flush()
             fail(f"{where}{e.field}: {e.message}")
-        buffer.append(json.dumps(result) + "\n" if as_json else _summary_line(n, result) + "\n")
+        buffer.append(json.dumps(result, separators=_COMPACT) + "\n" if as_json
+                      else _summary_line(n, result) + "\n")
         if len(buffer) >= 1024:
             out.write("".join(buffer))
             buffer.clear()
@@ -148,7 +162,7 @@ def register(app: typer.Typer) -> None:
         stream = _open(file)
         try:
             if batch:
-                _batch(iter(stream), score, as_json)
+                _batch(iter(stream), _line_scorer(instrument, score), as_json)
                 return
             doc = _document(stream.read(), "")
             try:

@@ -51,8 +51,6 @@ DERIVABLE_FINDINGS: frozenset[str] = frozenset(
 
 
 
-
-
 def _fields(lab: Any) -> tuple[Any, ...]:
     if isinstance(lab, dict) or (not hasattr(lab, "test") and isinstance(lab, Mapping)):
         return lab.get("test"), lab.get("value"), lab.get("unit"), lab.get("low"), lab.get("high")
@@ -65,7 +63,7 @@ _CLEAR_MARGIN = 1e-9  # relative; float conversion errors are ~1e-15
 def _beyond(test: str, value: float, unit: str, op: str, threshold: Fraction) -> bool:
     """value (in unit) strictly beyond threshold (canonical unit): exact at the boundary."""
     t = _FLOAT_THRESHOLD[test]
-    approx = to_canonical_float(test, value, unit) if isinstance(value, int | float) else None
+    approx = to_canonical_float(test, value, unit) if type(value) in (float, int) else None
     if approx is not None and abs(approx - t) > _CLEAR_MARGIN * max(1.0, abs(t)):
         return approx > t if op == ">" else approx < t
     v = to_canonical_exact(test, value, unit)  # exact decision near the threshold (and errors)

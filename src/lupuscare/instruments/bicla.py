@@ -20,7 +20,7 @@ from typing import Any
 
 from lupuscare.errors import InputError, MissingInputError
 from lupuscare.instruments import bilag, sledai2k
-from lupuscare.instruments.assessment import Assessment
+from lupuscare.instruments.assessment import Assessment, accepts_assessment
 from lupuscare.instruments.criteria import all_met
 from lupuscare.instruments.pga import tenths
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
@@ -32,6 +32,7 @@ PGA_WORSENING_AT_MOST = 0.3
 IMPROVED_FROM = {"A": ("B", "C", "D"), "B": ("C", "D")}
 
 
+@accepts_assessment
 def score(document: dict, **options: Any) -> InstrumentResult:
     if options:
         raise InputError(next(iter(options)), "unknown option for bicla")

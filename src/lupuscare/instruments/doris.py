@@ -19,7 +19,7 @@ from typing import Any
 
 from lupuscare.errors import InputError
 from lupuscare.instruments import sledai2k
-from lupuscare.instruments.assessment import Assessment
+from lupuscare.instruments.assessment import Assessment, accepts_assessment
 from lupuscare.instruments.criteria import all_met
 from lupuscare.instruments.pga import tenths
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
@@ -32,6 +32,7 @@ PGA_BELOW = 0.5
 PREDNISOLONE_MAX_MG = 5.0
 
 
+@accepts_assessment
 def score(document: dict, *, max_prednisolone_mg: float = PREDNISOLONE_MAX_MG,
           prednisolone_rule: str = "le", **options: Any) -> InstrumentResult:
     if options:

@@ -22,7 +22,7 @@ from typing import Any
 
 from lupuscare.errors import InputError
 from lupuscare.instruments import sledai2k
-from lupuscare.instruments.assessment import Assessment
+from lupuscare.instruments.assessment import Assessment, accepts_assessment
 from lupuscare.instruments.criteria import all_met
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
 
@@ -73,6 +73,7 @@ def maintenance_ok(a: Assessment) -> tuple[bool | None, str]:
     return True, "no investigational or poorly tolerated maintenance drug"
 
 
+@accepts_assessment
 def score(document: dict, **options: Any) -> InstrumentResult:
     if options:
         raise InputError(next(iter(options)), "unknown option for lldas")

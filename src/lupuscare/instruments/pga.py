@@ -65,3 +65,6 @@ def score(document: dict, **options: Any) -> InstrumentResult:
 def _reject_options(options: dict[str, Any]) -> None:
     if options:
         raise InputError(next(iter(options)), "unknown option for this instrument")
+
+
+score.accepts_assessment = True  # type: ignore[attr-defined]

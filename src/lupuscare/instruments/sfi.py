@@ -22,7 +22,7 @@ from lupuscare.clinical.units import to_canonical_exact
 from lupuscare.clinical.vocabulary import drugs_of_class
 from lupuscare.errors import InputError, MissingInputError
 from lupuscare.instruments import sledai2k
-from lupuscare.instruments.assessment import Assessment
+from lupuscare.instruments.assessment import Assessment, accepts_assessment
 from lupuscare.instruments.lldas import MAJOR_ORGAN_FINDINGS
 from lupuscare.instruments.pga import tenths
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
@@ -57,6 +57,7 @@ def _lowest(a: Assessment, test: str) -> float | None:
     return float(min(to_canonical_exact(test, lab.value, lab.unit) for lab in labs))
 
 
+@accepts_assessment
 def score(document: dict, **options: Any) -> InstrumentResult:
     if options:
         raise InputError(next(iter(options)), "unknown option for sfi")

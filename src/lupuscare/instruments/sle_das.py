@@ -26,7 +26,7 @@ from typing import Any
 from lupuscare.clinical.labs import LEUKOPENIA_BELOW, THROMBOCYTOPENIA_BELOW
 from lupuscare.clinical.units import to_canonical_exact
 from lupuscare.errors import InputError, MissingInputError
-from lupuscare.instruments.assessment import Assessment
+from lupuscare.instruments.assessment import Assessment, accepts_assessment
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
 
 CITATION = ("Jesus D, Matos A, Henriques C, et al. Ann Rheum Dis 2019;78:365-371 (derivation); "
@@ -179,6 +179,7 @@ def _continuous(a: Assessment, terms: list[ExplanationItem], finding: str,
                                      f"{coef[0]} + {coef[1]} x ln({x:g} {unit})"))
 
 
+@accepts_assessment
 def score(document: dict, **options: Any) -> InstrumentResult:
     """Score SLE-DAS for one assessment (rounded to 2 decimals; categories on the rounded value)."""
     if options:

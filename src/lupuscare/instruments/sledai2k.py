@@ -24,7 +24,7 @@ from typing import Any
 from lupuscare.clinical.labs import PROTEINURIA_24H_ABOVE
 from lupuscare.clinical.units import to_canonical_exact
 from lupuscare.errors import InputError
-from lupuscare.instruments.assessment import WINDOW_DAYS, Assessment
+from lupuscare.instruments.assessment import WINDOW_DAYS, Assessment, accepts_assessment
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
 
 CITATION = ("Gladman DD, Ibanez D, Urowitz MB. Systemic lupus erythematosus disease activity index "
@@ -158,6 +158,7 @@ def version(variant: str, window: int) -> str:
     return f"{name}, {window}-day window"
 
 
+@accepts_assessment
 def score(document: dict, *, window_days: int | None = None, variant: str = "sledai-2k",
           **options: Any) -> InstrumentResult:
     """Score SLEDAI-2K (or a variant) for one assessment."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from lupuscare.errors import InputError, MissingInputError
 from lupuscare.instruments import bilag, sledai2k
-from lupuscare.instruments.assessment import Assessment
+from lupuscare.instruments.assessment import Assessment, accepts_assessment
 from lupuscare.instruments.pga import tenths
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
 
@@ -29,6 +29,7 @@ NEW_B_AT_MOST = 1
 PGA_WORSENING_BELOW = 0.3
 
 
+@accepts_assessment
 def score(document: dict, *, k: int = DEFAULT_K, sledai_variant: str = "selena-sledai",
           **options: Any) -> InstrumentResult:
     if options:
