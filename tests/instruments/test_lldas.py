@@ -97,3 +97,21 @@ def test_missing_inputs_give_null_criteria_and_null_met():
 def test_a_false_criterion_makes_met_false_even_with_nulls():
     r = score({"findings": ["seizure"]})
     assert r["met"] is False
+
+
+@pytest.mark.parametrize(("drug", "at_max"), [
+    ("hydroxychloroquine", 400), ("azathioprine", 200), ("mycophenolate_mofetil", 3000),
+    ("mycophenolic_acid", 2160), ("leflunomide", 20),
+])
+def test_maintenance_dose_at_maximum_passes_above_fails(drug, at_max):
+    ok = score(doc(medications=[{"drug": drug, "daily_dose_mg": at_max, "tolerated": True}]))
+    high = score(doc(medications=[{"drug": drug, "daily_dose_mg": at_max + 1, "tolerated": True}]))
+    assert ok["criteria"]["tolerated_standard_maintenance"] is True
+    assert high["criteria"]["tolerated_standard_maintenance"] is False
+
+
+def test_weekly_methotrexate_30_mg_is_the_maximum():
+    assert score(doc(medications=[{"drug": "methotrexate", "daily_dose_mg": 30 / 7}]))["criteria"][
+        "tolerated_standard_maintenance"] is True
+    assert score(doc(medications=[{"drug": "methotrexate", "daily_dose_mg": 35 / 7}]))["criteria"][
+        "tolerated_standard_maintenance"] is False

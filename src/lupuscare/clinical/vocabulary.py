@@ -5,8 +5,9 @@ instrument maps them to its own items. Definitions are one-line paraphrases for 
 the SLEDAI-2K glossary (Gladman 2002), the SLE-DAS item list (sle-das.eu) and the SLICC 2012
 criteria, as summarised in /work/shared/spec/clinical-instruments.md sections 1.2 and 2.2.
 Lab tests carry LOINC codes from patient-tracking.md section 6.2: ``loinc_verified`` is True only
-where that note saw the code quoted with its long name in several public files; every code still
-needs checking against loinc.org before release.
+where that note (or a search on 2026-11-25) saw the code quoted with its name in several public
+files; every code still needs checking against loinc.org before release. Lymphocytes 731-0 and
+urine WBC 5821-4 were not found and stay unverified.
 """
 
 from __future__ import annotations
@@ -124,8 +125,9 @@ LAB_TESTS: dict[str, LabTest] = {t.name: t for t in (
     LabTest("egfr", "eGFR, creatinine-based (CKD-EPI 2021)", "98979-8", True),
     LabTest("urine_rbc", "Red cells per high-power field, urine sediment", "13945-1", False),
     LabTest("urine_wbc", "White cells per high-power field, urine sediment", "5821-4", False),
-    LabTest("temperature", "Body temperature", "8310-5", False),
-    LabTest("albumin", "Albumin, serum or plasma", "1751-7", False),
+    # 8310-5 and 1751-7 seen with their LOINC names in several public FHIR/lab files (2026-11-25)
+    LabTest("temperature", "Body temperature", "8310-5", True),
+    LabTest("albumin", "Albumin [Mass/volume] in Serum or Plasma", "1751-7", True),
     LabTest("esr", "Erythrocyte sedimentation rate, Westergren", "4537-7", True),
     LabTest("crp", "C-reactive protein, serum or plasma", "1988-5", True),
 )}

@@ -1,7 +1,10 @@
 """BICLA: the BILAG-based Combined Lupus Assessment (responder versus baseline).
 
-Source: Wallace DJ, Kalunian K, Petri MA, et al. Ann Rheum Dis 2014;73:183-90 (EMBLEM) [known].
-``previous`` is the baseline. Responder when all hold:
+Source: Wallace DJ, Kalunian K, Petri MA, et al. Ann Rheum Dis 2014;73:183-90 (EMBLEM);
+definition: Wallace D, Strand V, Furie R, et al. Arthritis Rheum 2011;63(S10):S894 [seen: the
+definition as quoted by the ePROVIDE instrument page, checked 2026-11-25: "no significant
+deterioration (<=10%) in physicians global assessment"]. ``previous`` is the baseline.
+Responder when all hold:
 1. BILAG-2004 improvement: every baseline A domain is now B, C or D, and every baseline B domain
    is now C or D (requires ``bilag_grades`` at both visits; no baseline A or B means nothing to
    improve, and the criterion fails);

@@ -1,8 +1,8 @@
 """LLDAS: the Lupus Low Disease Activity State (all five criteria at one visit).
 
 Source: Franklyn K, Lau CS, Navarra SV, et al. Ann Rheum Dis 2016;75:1615-21
-(doi:10.1136/annrheumdis-2015-207726) [seen: criteria as reproduced in PMC7719036 Table 1;
-major-organ list known, not re-checked]:
+(doi:10.1136/annrheumdis-2015-207726) [seen: the paper's Table 1, ard.bmj.com highwire markup
+226088, checked 2026-11-25 with the project's search tools; also PMC7719036 Table 1]:
 1. SLEDAI-2K <= 4, with no activity in major organ systems (renal, CNS, cardiopulmonary,
    vasculitis, fever) and no haemolytic anaemia or gastrointestinal activity;
 2. no new features of lupus activity compared with the previous assessment;
@@ -11,9 +11,13 @@ major-organ list known, not re-checked]:
 5. well-tolerated standard maintenance doses of immunosuppressive drugs and approved biologics
    (investigational drugs excluded).
 Serological activity is allowed. Serositis (pleurisy, pericarditis, peritonitis) is counted as
-cardiopulmonary activity [known; verify against the paper]. A criterion whose input is missing is
-null, and ``met`` is then null unless another criterion already fails. "Standard maintenance dose"
-has no numeric definition: only tolerance and investigational status are checked.
+cardiopulmonary activity: the paper lists organ systems, not items; Parodis et al.'s
+operationalisation excludes pleurisy and pericarditis explicitly [seen: ARD table highwire 286049].
+"Standard maintenance doses" is checked as in the same group's operationalisation (Golder V et al.
+Arthritis Res Ther 2016;18:260, Table 3 footnote [seen]): not above hydroxychloroquine 400,
+methotrexate 30 (per week; 30/7 mg/day averaged), azathioprine 200, mycophenolate mofetil 3000,
+mycophenolic acid 2160, leflunomide 20 mg/day. A criterion whose input is missing is null, and
+``met`` is then null unless another criterion already fails.
 """
 
 from __future__ import annotations
@@ -34,6 +38,15 @@ SLEDAI_AT_MOST = 4
 PGA_AT_MOST = 1.0
 PREDNISONE_EQ_AT_MOST_MG = 7.5
 MAINTENANCE_CLASSES = ("immunosuppressant", "biologic", "antimalarial")
+# Maximum recommended maintenance doses, mg/day (Golder 2016, Table 3 footnote; single source).
+MAX_MAINTENANCE_MG_PER_DAY: dict[str, float] = {
+    "hydroxychloroquine": 400.0,
+    "methotrexate": 30 / 7,  # 30 mg/week, as a mean daily dose (contracts 2.3)
+    "azathioprine": 200.0,
+    "mycophenolate_mofetil": 3000.0,
+    "mycophenolic_acid": 2160.0,
+    "leflunomide": 20.0,
+}
 
 # Findings that mean major-organ, haemolytic or gastrointestinal activity.
 MAJOR_ORGAN_FINDINGS: dict[str, frozenset[str]] = {
@@ -70,7 +83,12 @@ def maintenance_ok(a: Assessment) -> tuple[bool | None, str]:
             if DRUGS[m.drug].drug_class in MAINTENANCE_CLASSES and m.tolerated is False]
     if poor:
         return False, f"not tolerated: {', '.join(poor)}"
-    return True, "no investigational or poorly tolerated maintenance drug"
+    high = [f"{m.drug} {m.daily_dose_mg:g} mg/day" for m in a.medications
+            if m.drug in MAX_MAINTENANCE_MG_PER_DAY and m.daily_dose_mg is not None
+            and m.daily_dose_mg > MAX_MAINTENANCE_MG_PER_DAY[m.drug] + 1e-9]
+    if high:
+        return False, f"above the maximum maintenance dose (Golder 2016): {', '.join(high)}"
+    return True, "no investigational, poorly tolerated or above-maximum maintenance drug"
 
 
 @accepts_assessment
