@@ -7,8 +7,9 @@ Derivation: Jesus D, Matos A, Henriques C, et al. Ann Rheum Dis 2019;78:365-371
 
 COEFFICIENTS ARE UNVERIFIED (single secondary source). They come from one public TypeScript
 calculator (file ``wave7-rheum-activity.ts``, citing "Jesus 2019 Fig. 1"; clinical-instruments.md
-section 2.3). Verification attempted 2026-11-25 with the project's search tools: the stored
-sle-das.eu page confirms the 17 items, their definitions and the inputs (28-joint swollen count;
+section 2.3). Verification attempted 2026-11-25 with the project's search tools: the paper's
+Table 1 (ard.bmj.com highwire markup 250723) and the stored sle-das.eu page confirm the 17 items,
+their definitions and the inputs (28-joint swollen count;
 proteinuria in mg/g or mg/24 h, counted above 500; platelets in G/L below 100; leukocytes in G/L
 below 3; C3 or C4 below the lab's lower limit) but shows no coefficients; the stored ARD 2019
 pages carry only the abstract; exact-string searches for the coefficients (3.811, 17.584, 26.105)
