@@ -68,3 +68,17 @@ def test_api_docs_render_under_the_content_security_policy(page, login, world):
     page.locator(".swagger-ui").first.wait_for()
     page.get_by_text("/api/patients/{patient_id}/labs").first.wait_for()
     assert page.console_errors == []
+
+
+def test_admin_sees_a_records_history_without_policy_errors(page, login, world):
+    patient = world.patient_a
+    patient.weight_kg = 59.5
+    patient.save()
+    login("admin", PASSWORD)
+    assert page.url.endswith("/admin/")
+    page.goto(f"/admin/records/patient/{patient.pk}/history/")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("59.5").first.is_visible()
+    page.goto(f"/admin/records/careteam/{world.team_a.pk}/change/")  # the two-box member picker
+    page.wait_for_load_state("networkidle")
+    assert page.console_errors == []

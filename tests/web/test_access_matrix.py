@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,92 +22,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-from lupuscare.web.records.models import Assessment, AuditEvent, LabResult, Patient
+from lupuscare.web.records.models import AuditEvent, Patient
 
+from .access import ROLES, VISIBLE, Rule, all_rules, world_extensions
 from .factories import World
 
-ANON = "anonymous"
-PATIENT_A, PATIENT_B = "patient_a", "patient_b"
-CLIN_IN, CLIN_OUT = "clinician_in_team", "clinician_outside_team"
-COORD, ADMIN = "coordinator", "admin"
-ROLES = (ANON, PATIENT_A, PATIENT_B, CLIN_IN, CLIN_OUT, COORD, ADMIN)
-AUTHENTICATED = frozenset(ROLES) - {ANON}
-EVERYONE = frozenset(ROLES)
-
-# Which patients each role may see anywhere in the application (the admin sees all, in the admin).
-VISIBLE = {
-    ANON: set(),
-    PATIENT_A: {"a"},
-    PATIENT_B: {"b"},
-    CLIN_IN: {"a"},
-    CLIN_OUT: {"b"},
-    COORD: set(),
-    ADMIN: {"a", "b"},
-}
-
-
-@dataclass(frozen=True)
-class Rule:
-    allowed: frozenset[str]
-    ok: frozenset[int] = frozenset({200})
-    method: str = "get"
-    payload: Callable[[World], dict[str, Any]] | None = None
-    json: bool = False
-    shows_patient_a: bool = False  # allowed roles must see patient A's identifier in the body
-    creates: type | None = None  # the model a POST creates (refused POSTs must create nothing)
-
-
-def _lab_form(world: World) -> dict[str, Any]:
-    return {"test": "c4", "value": "0.08", "unit": "g/L", "collected_at": "2026-03-01T10:00"}
-
-
-def _lab_json(world: World) -> dict[str, Any]:
-    return {"test": "c4", "value": 0.08, "unit": "g/L", "collected_at": "2026-03-01T10:00:00Z"}
-
-
-def _assessment_json(world: World) -> dict[str, Any]:
-    return {"date": "2026-03-15", "findings": ["arthritis"], "pga": 1.5}
-
-
-OWN_PATIENT_DATA = frozenset({PATIENT_A, CLIN_IN})  # who may read patient A's records
-RULES: dict[str, Rule] = {
-    "home": Rule(AUTHENTICATED, ok=frozenset({200, 302})),
-    "login": Rule(EVERYONE, ok=frozenset({200, 302})),
-    "logout": Rule(EVERYONE, ok=frozenset({302}), method="post"),
-    "patient-list": Rule(frozenset({CLIN_IN, CLIN_OUT})),
-    "patient-detail": Rule(frozenset({CLIN_IN}), shows_patient_a=True),
-    "lab-create": Rule(frozenset({CLIN_IN}), shows_patient_a=True),
-    "lab-create POST": Rule(
-        frozenset({CLIN_IN}), ok=frozenset({302}), method="post", payload=_lab_form,
-        creates=LabResult,
-    ),
-    "me": Rule(frozenset({PATIENT_A, PATIENT_B})),
-    "api:api-root": Rule(AUTHENTICATED, ok=frozenset({404})),
-    "api:openapi-json": Rule(AUTHENTICATED),
-    "api:openapi-view": Rule(AUTHENTICATED),
-    "api:patient_list": Rule(frozenset({PATIENT_A, PATIENT_B, CLIN_IN, CLIN_OUT})),
-    "api:patient_detail": Rule(OWN_PATIENT_DATA, shows_patient_a=True),
-    "api:assessment_list": Rule(OWN_PATIENT_DATA),
-    "api:assessment_document": Rule(OWN_PATIENT_DATA),
-    "api:lab_list": Rule(OWN_PATIENT_DATA),
-    "api:medication_list": Rule(OWN_PATIENT_DATA),
-    "api:assessment_create": Rule(
-        frozenset({CLIN_IN}), ok=frozenset({201}), method="post", payload=_assessment_json,
-        json=True, creates=Assessment,
-    ),
-    "api:lab_create": Rule(
-        frozenset({CLIN_IN}), ok=frozenset({201}), method="post", payload=_lab_json, json=True,
-        creates=LabResult,
-    ),
-    # The Django admin is for administrators; everyone else is sent to its login page. What the
-    # admin answers an administrator (403 for adding to the read-only audit log, 404 for a page
-    # that does not exist) is the admin's own business: this rule is about everyone else.
-    "admin:login": Rule(EVERYONE, ok=frozenset({200, 302})),
-    "admin:logout": Rule(EVERYONE, ok=frozenset({200, 302}), method="post"),
-    "admin:*": Rule(frozenset({ADMIN}), ok=frozenset({200, 302, 403, 404})),
-}
-# A page and the form posted to it share one URL: both are checked.
-EXTRA_METHODS = {"lab-create": ["lab-create POST"]}
+RULES = all_rules()
 
 
 @dataclass
@@ -164,6 +84,9 @@ def concrete_url(endpoint: Endpoint, world: World) -> str:
         if isinstance(piece, RoutePattern):
             def fill(match: re.Match) -> str:
                 name = match.group(2)
+                rule = rule_for(endpoint)
+                if rule is not None and rule.params is not None and name in rule.params(world):
+                    return rule.params(world)[name]
                 if name == "patient_id":
                     return str(world.patient_a.pk)
                 if name == "assessment_id":
@@ -233,11 +156,14 @@ def test_a_url_without_a_rule_is_reported():
 @pytest.mark.django_db
 def test_no_role_sees_data_it_may_not(world: World):
     AuditEvent.objects.create(patient=world.patient_a, action="read", username="seed")
+    for extend in world_extensions():
+        extend(world)
     failures: list[str] = []
     checked = 0
     clients = {role: _client_for(role, world) for role in ROLES}
     for endpoint in iter_endpoints():
-        rule_names = [endpoint.key, *EXTRA_METHODS.get(endpoint.key, [])]
+        extra = [name for name in RULES if name.startswith(f"{endpoint.key} ")]
+        rule_names = [endpoint.key, *extra]
         for rule_name in rule_names:
             rule = RULES.get(rule_name) or rule_for(endpoint)
             url = concrete_url(endpoint, world)

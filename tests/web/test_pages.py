@@ -167,6 +167,13 @@ class TestHeadersAndAssets:
         assert directives["script-src"] == "'self'"  # no 'unsafe-inline', no CDN
         assert "unsafe-inline" not in csp and "http" not in csp
 
+    def test_only_the_admin_may_use_inline_styles(self, world: World):
+        ours = _client(world.admin).get("/accounts/login/")["Content-Security-Policy"]
+        admin = _client(world.admin).get("/admin/")["Content-Security-Policy"]
+        assert "unsafe-inline" not in ours
+        assert "style-src 'self' 'unsafe-inline'" in admin
+        assert "script-src 'self';" in admin + ";"
+
     def test_pages_have_no_inline_script_and_no_cdn(self, world: World):
         for client, url in ((Client(), "/accounts/login/"),
                             (_client(world.clinician_a), f"/patients/{world.patient_a.pk}/")):

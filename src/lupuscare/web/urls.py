@@ -3,7 +3,9 @@ every role: a new URL needs an access rule there, or that test fails."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from lupuscare.web.accounts import views as account_views
 from lupuscare.web.api.views import api
@@ -26,4 +28,5 @@ urlpatterns = [
     path("me/", record_views.me, name="me"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url=static("lupuscare/favicon.svg")), name="favicon"),
 ]
