@@ -1,10 +1,17 @@
 """Every URL the application serves. ``tests/web/test_access_matrix.py`` walks all of them with
-every role: a new URL needs an access rule there, or that test fails."""
+every role: a new URL needs an access rule (``tests/web/access.py`` explains where), or that test
+fails.
+
+A bounded-context app with a ``urls.py`` (``clinic``, ``diary``, ``celltherapy``, ``evidence``) is
+mounted at ``/<app>/`` under its own namespace, without editing this file.
+"""
+
+from importlib.util import find_spec
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from lupuscare.web.accounts import views as account_views
@@ -30,3 +37,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static("lupuscare/favicon.svg")), name="favicon"),
 ]
+
+MOUNTED_APPS = ("clinic", "diary", "celltherapy", "evidence")
+for _app in MOUNTED_APPS:
+    if find_spec(f"lupuscare.web.{_app}.urls") is not None:
+        urlpatterns.append(path(f"{_app}/", include(f"lupuscare.web.{_app}.urls")))
