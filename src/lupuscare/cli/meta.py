@@ -78,7 +78,9 @@ def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[
         extra["ri"] = opts["ri"]
     if opts.get("vtype"):
         extra["vtype"] = opts["vtype"]
-    es = ev.escalc_frame(measure, {**columns, **({} if "ri" not in extra else {})}, **extra)
+    if "ri" in extra:
+        columns = {**columns, "ri": [str(extra.pop("ri"))] * len(next(iter(columns.values())))}
+    es = ev.escalc_frame(measure, columns, **extra)
     if method in ("MH", "PETO"):
         if measure not in ("OR", "RR", "RD") or (method == "PETO" and measure != "OR"):
             raise InputError("method", f"{method} needs 2x2 data and measure OR (or RR/RD for MH)")
@@ -187,10 +189,8 @@ def register(app: typer.Typer) -> None:
         columns = _read_csv(file)
         if ri is not None and "ri" in columns:
             fail("--ri: the file already has an 'ri' column")
-        if ri is not None:
-            columns["ri"] = [str(ri)] * len(next(iter(columns.values())))
         opts = {
-            "measure": measure, "method": method, "test": test, "level": level,
+            "measure": measure, "method": method, "test": test, "level": level, "ri": ri,
             "mods": [m.strip() for m in mods.split(",") if m.strip()] if mods else None,
             "vtype": vtype, "confint": confint, "leave1out": leave1out, "cumul": cumul,
             "influence": influence, "bias": bias, "subgroup": subgroup, "forest": forest,

@@ -47,11 +47,25 @@ def normalise_method(method: str) -> str:
     return m
 
 
+def inv_small(M: np.ndarray) -> np.ndarray:
+    """Inverse of a small symmetric positive-definite matrix (1×1 without LAPACK overhead)."""
+    if M.shape == (1, 1):
+        return 1.0 / M
+    return np.linalg.inv(M)
+
+
+def logdet_small(M: np.ndarray) -> float:
+    if M.shape == (1, 1):
+        return float(np.log(M[0, 0]))
+    return float(np.linalg.slogdet(M)[1])
+
+
 def projection(w: np.ndarray, X: np.ndarray) -> np.ndarray:
     """P = W − W X (X'WX)⁻¹ X'W: the residual-forming matrix of weighted least squares."""
     WX = X * w[:, None]
-    inv = np.linalg.inv(X.T @ WX)
-    return np.diag(w) - WX @ inv @ WX.T
+    P = -(WX @ inv_small(X.T @ WX) @ WX.T)
+    P[np.diag_indices_from(P)] += w
+    return P
 
 
 def _centered(yi: np.ndarray) -> np.ndarray:
@@ -160,7 +174,7 @@ def generalised_q(tau2: float, y: np.ndarray, vi: np.ndarray, X: np.ndarray) -> 
     """Q(τ²) = y' P(τ²) y: the weighted residual sum of squares at a given τ²."""
     w = 1 / (vi + tau2)
     WX = X * w[:, None]
-    beta = np.linalg.solve(X.T @ WX, WX.T @ y)
+    beta = inv_small(X.T @ WX) @ (WX.T @ y)
     r = y - X @ beta
     return float(np.sum(w * r * r))
 
@@ -332,7 +346,7 @@ def _ll(kind: str, y: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float) ->
     return (
         -0.5 * (k - p) * np.log(2 * np.pi)
         - 0.5 * np.sum(np.log(vi + tau2))
-        - 0.5 * np.linalg.slogdet(XtWX)[1]
+        - 0.5 * logdet_small(XtWX)
         - 0.5 * rss
     )
 

@@ -19,10 +19,13 @@ import numpy as np
 from scipy import stats
 
 from lupuscare.errors import InputError
+from lupuscare.evidence import distributions as dist
 from lupuscare.evidence.effect_sizes import EffectSizes
 from lupuscare.evidence.estimators import (
     Tau2Estimate,
     estimate_tau2,
+    inv_small,
+    logdet_small,
     normalise_method,
     projection,
 )
@@ -226,7 +229,7 @@ def design_matrix(mods: Any, k: int, intercept: bool = True) -> tuple[np.ndarray
     if not cols:
         raise InputError("mods", "the model has no coefficients")
     X = np.column_stack(cols)
-    if np.linalg.matrix_rank(X) < X.shape[1]:
+    if X.shape[1] > 1 and np.linalg.matrix_rank(X) < X.shape[1]:
         raise InputError("mods", "design matrix is not of full rank (redundant moderators)")
     return X, tuple(names)
 
@@ -344,7 +347,7 @@ def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels
     w = 1 / (v + tau2)
     WX = X * w[:, None]
     XtWX = X.T @ WX
-    vb = np.linalg.inv(XtWX)
+    vb = inv_small(XtWX)
     beta = vb @ (WX.T @ y)
     resid = y - X @ beta
     rss_f = float(np.sum(w * resid * resid))
@@ -368,11 +371,11 @@ def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels
     if test == "knha":
         if df is None or df <= 0:
             raise InputError("test", "Knapp-Hartung needs more studies than coefficients")
-        pval = 2 * stats.t.sf(np.abs(stat), df)
-        crit = float(stats.t.isf(alpha / 2, df))
+        pval = dist.t_two_sided_p(stat, df)
+        crit = dist.t_crit(alpha, df)
     else:
-        pval = 2 * stats.norm.sf(np.abs(stat))
-        crit = float(stats.norm.isf(alpha / 2))
+        pval = dist.norm_two_sided_p(stat)
+        crit = dist.norm_crit(alpha)
     ci_lb = beta - crit * se
     ci_ub = beta + crit * se
     coefs = tuple(
@@ -385,7 +388,7 @@ def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels
         P = projection(1 / v, X)
         yc = y - y.mean()
         Q = max(0.0, float(yc @ P @ yc))
-        Q_pval = float(stats.chi2.sf(Q, k - p))
+        Q_pval = dist.chi2_sf(Q, k - p)
         vt = (k - p) / float(np.trace(P))
         if method == "EE":
             I2 = max(0.0, 100 * (Q - (k - p)) / Q) if Q > 0 else 0.0
@@ -409,10 +412,10 @@ def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels
         if test == "knha":
             QM = QM / m
             QM_df = (m, k - p)
-            QM_pval = float(stats.f.sf(QM, m, k - p))
+            QM_pval = dist.f_sf(QM, m, k - p)
         else:
             QM_df = (m, None)
-            QM_pval = float(stats.chi2.sf(QM, m))
+            QM_pval = dist.chi2_sf(QM, m)
         if method != "EE" and "intrcpt" in names:
             R2 = _pseudo_r2(y, v, method, tau2)
     # Prediction interval for the pooled effect (intercept-only models).
@@ -452,9 +455,9 @@ def _fitstats(y, v, X, tau2, w, rss, method) -> FitStats:
     if method == "REML":
         ll = (
             -0.5 * (k - p) * np.log(2 * np.pi)
-            + 0.5 * np.linalg.slogdet(X.T @ X)[1]
+            + 0.5 * logdet_small(X.T @ X)
             - 0.5 * np.sum(np.log(v + tau2))
-            - 0.5 * np.linalg.slogdet(X.T @ (X * w[:, None]))[1]
+            - 0.5 * logdet_small(X.T @ (X * w[:, None]))
             - 0.5 * rss
         )
         dev = -2 * ll
@@ -462,7 +465,7 @@ def _fitstats(y, v, X, tau2, w, rss, method) -> FitStats:
     else:
         ll = -0.5 * k * np.log(2 * np.pi) - 0.5 * np.sum(np.log(v + tau2)) - 0.5 * rss
         if k > p and np.all(v > 0):
-            dev = -2 * (ll - np.sum(stats.norm.logpdf(y, y, np.sqrt(v))))
+            dev = -2 * (ll + 0.5 * np.sum(np.log(2 * np.pi * v)))  # saturated model: yᵢ = μᵢ
         else:
             dev = -2 * ll if k > p else 0.0
         n_eff = k
