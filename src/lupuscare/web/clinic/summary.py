@@ -1,0 +1,131 @@
+"""The visit summary the patient takes home: one data structure, rendered as a printable page
+and as a PDF (matplotlib's PDF backend: no system libraries, already a project dependency)."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from lupuscare.clinical.glucocorticoids import daily_prednisone_equivalent
+from lupuscare.clinical.vocabulary import FINDINGS
+from lupuscare.web.records.models import Assessment
+
+from .models import StoredScore
+
+PLAIN_NAMES = {
+    "sledai2k": "SLEDAI-2K (disease activity, 0-105; 0 = no activity)",
+    "sle-das": "SLE-DAS (disease activity; 2.08 or less = remission range)",
+    "lldas": "Lupus Low Disease Activity State (LLDAS)",
+    "doris": "DORIS remission",
+    "sfi": "Flare compared with the previous visit (SELENA Flare Index)",
+    "sdi": "Damage index (SDI)",
+    "pga": "Physician global assessment (0-3)",
+}
+
+
+@dataclass
+class VisitSummary:
+    patient_name: str
+    identifier: str
+    date: str
+    clinician: str
+    findings: list[str]
+    scores: list[tuple[str, str]]
+    medications: list[str]
+    prednisone_equivalent: float
+    labs: list[str]
+    notes: str
+    citations: list[str] = field(default_factory=list)
+
+
+def _shown(score: StoredScore) -> str:
+    r: dict[str, Any] = score.result
+    if score.instrument in ("lldas", "doris"):
+        return "met" if score.met else ("not met" if score.met is False else "not assessable")
+    if score.instrument == "sfi":
+        return {"none": "no flare", "mild_moderate": "mild/moderate flare",
+                "severe": "severe flare"}.get(score.category, score.category)
+    if score.instrument == "sle-das":
+        return f"{r['score']:.2f} ({r['category'].replace('_', '/')})"
+    if score.value is None:
+        return "-"
+    return f"{score.value:g}"
+
+
+def build(assessment: Assessment) -> VisitSummary:
+    patient = assessment.patient
+    scores = list(assessment.stored_scores.all())
+    meds = list(patient.medications.filter(start__lte=assessment.date)
+                .filter(Q(stop__isnull=True) | Q(stop__gte=assessment.date)).order_by("drug"))
+    labs = list(assessment._labs_in_window())
+    return VisitSummary(
+        patient_name=patient.full_name,
+        identifier=patient.identifier,
+        date=assessment.date.isoformat(),
+        clinician=(assessment.clinician.get_full_name() or assessment.clinician.get_username())
+        if assessment.clinician else "",
+        findings=[f"{name.replace('_', ' ')}: {FINDINGS[name].definition}"
+                  for name in assessment.findings if name in FINDINGS],
+        scores=[(PLAIN_NAMES.get(s.instrument, s.instrument), _shown(s)) for s in scores
+                if s.instrument in PLAIN_NAMES],
+        medications=[f"{m.drug.replace('_', ' ')}"
+                     + (f" {m.daily_dose_mg:g} mg/day" if m.daily_dose_mg is not None else "")
+                     + (" (pulse)" if m.pulse else "") for m in meds],
+        prednisone_equivalent=daily_prednisone_equivalent(meds),
+        labs=[f"{lab.test} {lab.value:g} {lab.unit}"
+              + (" (outside the reference range)" if (lab.low is not None and lab.value < lab.low)
+                 or (lab.high is not None and lab.value > lab.high) else "") for lab in labs],
+        notes=assessment.notes,
+        citations=sorted({s.citation for s in scores}),
+    )
+
+
+def to_pdf(summary: VisitSummary) -> bytes:
+    """An A4 PDF of the summary (text only, wrapped, as many pages as needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+
+    lines: list[tuple[str, str]] = [
+        ("h1", f"Visit summary: {summary.patient_name}"),
+        ("p", f"Identifier {summary.identifier} - visit on {summary.date}"
+              + (f" - clinician {summary.clinician}" if summary.clinician else "")),
+        ("h2", "Scores"),
+        *[("p", f"{name}: {value}") for name, value in summary.scores],
+        ("h2", "Findings at this visit"),
+        *([("p", f) for f in summary.findings] or [("p", "none recorded")]),
+        ("h2", "Medicines"),
+        *([("p", m) for m in summary.medications] or [("p", "none recorded")]),
+        ("p", f"Glucocorticoid dose as prednisone: {summary.prednisone_equivalent:g} mg/day"),
+        ("h2", "Laboratory results in the visit window"),
+        *([("p", lab) for lab in summary.labs] or [("p", "none")]),
+    ]
+    if summary.notes:
+        lines += [("h2", "Notes"), ("p", summary.notes)]
+    lines += [("h2", "Sources"), *[("small", c) for c in summary.citations]]
+    lines += [("small", "This summary supports your care; it does not replace your clinician's "
+                        "advice.")]
+    size = {"h1": 15, "h2": 12, "p": 10, "small": 7.5}
+    width = {"h1": 60, "h2": 80, "p": 95, "small": 125}
+    buffer = io.BytesIO()
+    with PdfPages(buffer, metadata={"Title": f"Visit summary {summary.date}",
+                                    "Creator": "lupuscare"}) as pdf:
+        fig, y = None, 0.0
+        for kind, text in lines:
+            for j, chunk in enumerate(textwrap.wrap(text, width[kind]) or [""]):
+                step = size[kind] / 72 / 11.69 * 1.45 + (0.012 if kind == "h2" and j == 0 else 0)
+                if fig is None or y - step < 0.05:
+                    if fig is not None:
+                        pdf.savefig(fig)
+                    fig, y = Figure(figsize=(8.27, 11.69)), 0.95
+                y -= step
+                fig.text(0.08, y, chunk, fontsize=size[kind],
+                         fontweight="bold" if kind in ("h1", "h2") else "normal")
+        pdf.savefig(fig)
+    return buffer.getvalue()

@@ -1,0 +1,199 @@
+"""The patient timeline: chart data built server-side as plain JSON, drawn by
+``static/clinic/timeline.js`` with the locally served Plotly.
+
+A handful of queries whatever the length of the record (stored scores, labs, medicines, damage,
+diary), then plain Python over the rows. Treat-to-target time follows the convention of the LLDAS
+literature (Franklyn K et al. Ann Rheum Dis 2016;75:1615-21: "time in LLDAS" from serial visits):
+the state seen at a visit holds until the next visit; the last visit closes the observed period.
+That attribution is a project decision stated in docs/clinic.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from statistics import mean
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from lupuscare.clinical import units
+from lupuscare.clinical.glucocorticoids import (
+    MG_EQUIVALENT_TO_5MG_PREDNISONE,
+    counts_as_daily,
+    daily_prednisone_equivalent,
+)
+from lupuscare.clinical.vocabulary import DRUGS
+from lupuscare.errors import InputError
+from lupuscare.instruments import sdi
+from lupuscare.instruments.instrument_dates import add_months
+from lupuscare.instruments.sdi_items import PERSISTENCE_MONTHS
+from lupuscare.web.records.models import (
+    DamageItem,
+    DiaryEntry,
+    LabResult,
+    MedicationCourse,
+    Patient,
+)
+
+from .models import StoredScore
+
+CHART_LABS = ("c3", "c4", "anti_dsdna", "upcr", "egfr")
+TREATMENT_CLASSES = ("antimalarial", "immunosuppressant", "biologic")
+FLARES = ("mild_moderate", "severe")
+
+
+def _iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def score_series(patient_id: int) -> dict[str, list]:
+    """Per visit: date, SLEDAI-2K, SLE-DAS, LLDAS met, DORIS met, SFI flare, SDI."""
+    rows = StoredScore.objects.filter(
+        patient_id=patient_id, instrument__in=("sledai2k", "sle-das", "lldas", "doris", "sfi", "sdi")
+    ).values_list("assessment_id", "date", "instrument", "value", "met", "category")
+    visits: dict[int, dict[str, Any]] = {}
+    for aid, day, instrument, value, met, category in rows:
+        v = visits.setdefault(aid, {"date": day})
+        v[instrument] = category if instrument == "sfi" else (met if instrument in ("lldas", "doris") else value)
+    ordered = sorted(visits.values(), key=lambda v: v["date"])
+    return {
+        "dates": [_iso(v["date"]) for v in ordered],
+        "sledai2k": [v.get("sledai2k") for v in ordered],
+        "sle_das": [v.get("sle-das") for v in ordered],
+        "lldas": [v.get("lldas") for v in ordered],
+        "doris": [v.get("doris") for v in ordered],
+        "flare": [v.get("sfi") for v in ordered],
+        "sdi": [v.get("sdi") for v in ordered],
+    }
+
+
+def bands_and_time(dates: list[str], met: list[bool | None]) -> tuple[list[list[str]], float | None]:
+    """Intervals where a target was met, and the % of observed time (first to last visit).
+
+    The state at a visit holds until the next one. A visit with an unknown state (None) counts as
+    not met. None when fewer than two visits (no observed time).
+    """
+    if len(dates) < 2:
+        return [[d, d] for d, m in zip(dates, met, strict=True) if m], None
+    days = [dt.date.fromisoformat(d) for d in dates]
+    total = (days[-1] - days[0]).days
+    bands: list[list[str]] = []
+    inside = 0
+    for i in range(len(days) - 1):
+        if met[i]:
+            inside += (days[i + 1] - days[i]).days
+            if bands and bands[-1][1] == dates[i]:
+                bands[-1][1] = dates[i + 1]
+            else:
+                bands.append([dates[i], dates[i + 1]])
+    if met[-1] and not (bands and bands[-1][1] == dates[-1]):
+        bands.append([dates[-1], dates[-1]])
+    return bands, (round(100.0 * inside / total, 1) if total > 0 else None)
+
+
+def lab_series(patient_id: int) -> dict[str, dict[str, Any]]:
+    """Test -> {dates, values, unit}, in the canonical unit where the unit converts."""
+    out: dict[str, dict[str, Any]] = {}
+    rows = LabResult.objects.filter(patient_id=patient_id, test__in=CHART_LABS).order_by(
+        "collected_at", "id").values_list("test", "value", "unit", "collected_at", "low", "high")
+    for test, value, unit, at, low, high in rows:
+        shown_unit = units.CANONICAL_UNIT[test]
+        try:
+            shown = units.to_canonical(test, value, unit)
+        except InputError:  # assay-specific unit (e.g. anti-dsDNA U/mL): shown as reported
+            shown, shown_unit = value, unit
+        s = out.setdefault(test, {"dates": [], "values": [], "unit": shown_unit, "abnormal": []})
+        if s["unit"] != shown_unit:  # a different assay: a separate series
+            s = out.setdefault(f"{test} ({unit})", {"dates": [], "values": [], "unit": shown_unit,
+                                                     "abnormal": []})
+        s["dates"].append(_iso(timezone.localtime(at).date()))
+        s["values"].append(shown)
+        s["abnormal"].append(bool((low is not None and value < low) or (high is not None and value > high)))
+    return out
+
+
+def prednisone_series(courses: list[MedicationCourse], until: dt.date) -> dict[str, list]:
+    """Scheduled daily prednisone-equivalent (mg) as a step series over the record."""
+    gc = [c for c in courses if counts_as_daily(c)]
+    changes = sorted({c.start for c in gc} | {c.stop + dt.timedelta(days=1) for c in gc if c.stop}
+                     | ({until} if gc else set()))
+    dates, values = [], []
+    for day in changes:
+        active = [c for c in gc if c.start <= day and (c.stop is None or c.stop >= day)]
+        dates.append(_iso(day))
+        values.append(daily_prednisone_equivalent(active))
+    return {"dates": dates, "values": values}
+
+
+def treatment_starts(courses: list[MedicationCourse]) -> list[dict[str, str]]:
+    """First start of each non-glucocorticoid lupus treatment (dose changes are not new starts)."""
+    first: dict[str, dt.date] = {}
+    for c in sorted(courses, key=lambda c: c.start):
+        drug = DRUGS.get(c.drug)
+        if drug is not None and drug.drug_class in TREATMENT_CLASSES and c.drug not in first:
+            first[c.drug] = c.start
+    return [{"date": _iso(d), "drug": name.replace("_", " ")} for name, d in sorted(first.items(), key=lambda x: x[1])]
+
+
+def sdi_accrual(damage: list[DamageItem], until: dt.date) -> dict[str, list]:
+    """SDI total over time from the dated damage items (the instrument's own score_series)."""
+    if not damage:
+        return {"dates": [], "values": []}
+    doc = {"damage": [d.to_document() for d in damage]}
+    # The total can only change where an item starts to count (onset or onset + persistence).
+    points = {d.onset for d in damage} | {add_months(d.onset, PERSISTENCE_MONTHS) for d in damage} | {until}
+    series = sdi.score_series(doc, sorted(p for p in points if p <= until))
+    return {"dates": [_iso(d) for d, _ in series], "values": [v for _, v in series]}
+
+
+def diary_summary(patient_id: int, since: dt.date | None, today: dt.date) -> dict[str, Any]:
+    """The patient's own diary since the last visit: days entered, mean symptom ratings,
+    warning signs by day count."""
+    entries = DiaryEntry.objects.filter(patient_id=patient_id, local_date__lte=today)
+    if since is not None:
+        entries = entries.filter(local_date__gt=since)
+    ratings: dict[str, list[int]] = defaultdict(list)
+    signs: dict[str, int] = defaultdict(int)
+    n = 0
+    for symptoms, warning_signs in entries.values_list("symptoms", "warning_signs"):
+        n += 1
+        for name, value in (symptoms or {}).items():
+            ratings[name].append(value)
+        for s in warning_signs or []:
+            signs[s] += 1
+    return {
+        "since": _iso(since) if since else None,
+        "days": n,
+        "symptoms": {k: round(mean(v), 1) for k, v in sorted(ratings.items())},
+        "warning_signs": dict(sorted(signs.items())),
+    }
+
+
+def build(patient: Patient, today: dt.date | None = None) -> dict[str, Any]:
+    """Everything the timeline draws, as JSON-ready data."""
+    today = today or timezone.localdate()
+    scores = score_series(patient.pk)
+    courses = list(MedicationCourse.objects.filter(patient=patient, start__lte=today)
+                   .filter(Q(stop__isnull=True) | Q(stop__gte=patient.birth_date)))
+    damage = list(DamageItem.objects.filter(patient=patient, onset__lte=today))
+    lldas_bands, lldas_pct = bands_and_time(scores["dates"], scores["lldas"])
+    doris_bands, doris_pct = bands_and_time(scores["dates"], scores["doris"])
+    flares = [{"date": d, "severity": f} for d, f in zip(scores["dates"], scores["flare"], strict=True)
+              if f in FLARES]
+    last_visit = dt.date.fromisoformat(scores["dates"][-1]) if scores["dates"] else None
+    return {
+        "scores": scores,
+        "labs": lab_series(patient.pk),
+        "prednisone": prednisone_series(courses, today),
+        "treatment_starts": treatment_starts(courses),
+        "flares": flares,
+        "lldas_bands": lldas_bands,
+        "doris_bands": doris_bands,
+        "time_in_lldas_percent": lldas_pct,
+        "time_in_remission_percent": doris_pct,
+        "sdi": sdi_accrual(damage, today),
+        "diary": diary_summary(patient.pk, last_visit, today),
+        "glucocorticoids": sorted(MG_EQUIVALENT_TO_5MG_PREDNISONE),
+    }
