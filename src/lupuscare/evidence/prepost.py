@@ -3,8 +3,9 @@
 Most single-arm studies (typical of MSC trials in lupus) report means and SDs at baseline and
 follow-up but not the correlation between them, and the variance of a change score depends on
 it. No value is assumed silently: the caller states ``ri``, or runs the analysis over a grid of
-correlations and reports how much the conclusion moves (Cochrane Handbook §6.5.2.8 suggests
-imputing a correlation and checking sensitivity).
+correlations and reports how much the conclusion moves (the Cochrane Handbook, v6 §6.5.2.8 —
+section number recalled, not re-checked — suggests imputing a correlation and checking the
+sensitivity of the result to it).
 """
 
 from __future__ import annotations
