@@ -130,3 +130,11 @@ def test_console_script_end_to_end(doc_file):
     r = subprocess.run([sys.executable, "-m", "lupuscare.cli", "score", "lldas", "-", "--json"],
                        input='{"findings": ["x"]}', capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and r.stdout == "" and r.stderr.strip() == "error: findings[0]: unknown finding 'x'"
+
+
+def test_package_exports_score_and_score_all():
+    from lupuscare.instruments import score, score_all
+
+    assert score("sledai2k", DOC)["total"] == 8
+    results = score_all(DOC)
+    assert results["sledai2k"]["total"] == 8 and results["pga"]["pga"] == 0.8

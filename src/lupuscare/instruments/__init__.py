@@ -3,6 +3,7 @@
 ``score_all(document)`` scores every registered instrument the document has the inputs for
 (contracts.md section 1, ``INSTRUMENT = all``); an instrument that raises ``MissingInputError`` is
 left out, while bad input (any other ``InputError``) propagates, naming the field.
+``score(name, document, **options)`` scores one instrument by name (the registry's function).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from lupuscare.errors import MissingInputError
-from lupuscare.instruments.registry import INSTRUMENTS, get_scorer
+from lupuscare.instruments.registry import INSTRUMENTS, get_scorer, score
 from lupuscare.instruments.result import InstrumentResult
 
 
@@ -31,4 +32,4 @@ def score_all(document: dict[str, Any]) -> dict[str, InstrumentResult]:
     return out
 
 
-__all__ = ["score_all"]
+__all__ = ["score", "score_all"]
