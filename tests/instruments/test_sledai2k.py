@@ -148,3 +148,10 @@ def test_result_dict_follows_contract():
     assert {"instrument", "version", "citation", "explanation", "total", "clinical_total", "items"} <= set(d)
     assert d["instrument"] == "sledai2k" and isinstance(d["total"], int)
     assert d["explanation"] == [{"item": "arthritis", "points": 4, "source": "finding:arthritis"}]
+
+
+@pytest.mark.parametrize(("swollen", "warned"), [(2, False), (3, True)])
+def test_swollen_joints_without_attested_arthritis_warn_but_do_not_score(swollen, warned):
+    r = score({"findings": [], "joints": {"swollen_28": swollen}})
+    assert r["total"] == 0
+    assert any("arthritis" in w for w in r.warnings) is warned

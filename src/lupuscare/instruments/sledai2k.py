@@ -85,6 +85,7 @@ NEW_ONLY: dict[str, frozenset[str]] = {
     "sledai": frozenset({"rash", "alopecia", "mucosal_ulcers", "proteinuria"}),
 }
 PROTEINURIA_INCREASE_ABOVE = PROTEINURIA_24H_ABOVE  # "recent increase of > 0.5 g/24 h"
+ARTHRITIS_MORE_THAN_JOINTS = 2  # "more than 2 joints with pain and signs of inflammation"
 
 
 def items_present(a: Assessment) -> dict[str, tuple[str, ...]]:
@@ -172,6 +173,11 @@ def score(document: dict, *, window_days: int | None = None, variant: str = "sle
     clinical = tot - sum(points[i] for i in SEROLOGY_ITEMS)
     if a.window_days is not None and window_days is not None and a.window_days != window_days:
         warnings.append(f"document window_days {a.window_days} overridden by option {window_days}")
+    swollen = a.joints.swollen_28 if a.joints else None
+    if not points["arthritis"] and swollen is not None and swollen > ARTHRITIS_MORE_THAN_JOINTS \
+            and "arthritis" not in a.not_attributable:
+        warnings.append(f"joints.swollen_28={swollen} but 'arthritis' is not attested: "
+                        "the arthritis descriptor is scored only when the clinician attests it")
     return InstrumentResult(
         instrument="sledai2k", version=version(variant, window),
         citation=VARIANT_CITATIONS[variant],
