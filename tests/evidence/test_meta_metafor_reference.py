@@ -264,3 +264,82 @@ def test_mantel_haenszel_and_peto(rec: dict) -> None:
         _check("CMH", res.extra["CMH"], rec["CMH"], errors)
     _check("leave1out", leave1out(res).estimate, rec["leave1out"], errors)
     assert not errors, errors
+
+
+EXT = metafor()["extensions"]
+
+
+@pytest.mark.parametrize("rec", EXT, ids=_ids(EXT, "dataset", "fit"))
+def test_extension_estimators(rec: dict) -> None:
+    es = effect_sizes(rec["dataset"])
+    he = rma(es, method="HE").tau2
+    res = {
+        "HSk": lambda: rma(es, method="HSk"),
+        "PMM": lambda: rma(es, method="PMM"),
+        "SJ_from_HE": lambda: rma(es, method="SJ", tau2_init=he),
+        # metafor's weights= act on both the tau2 estimator and the estimate (sandwich SE).
+        "GENQ_HE": lambda: rma(
+            es, method="GENQ", genq_weights=1 / (es.vi + he), weights=1 / (es.vi + he)
+        ),
+        "REML_knha": lambda: rma(es, test="knha"),
+    }[rec["fit"]]()
+    errors: list[str] = []
+    for name, value in (("beta", res.estimate), ("se", res.se), ("zval", res.stat),
+                        ("pval", res.pval), ("ci_lb", res.ci_lb), ("ci_ub", res.ci_ub),
+                        ("tau2", res.tau2), ("se_tau2", res.tau2_se), ("I2", res.I2),
+                        ("H2", res.H2), ("QE", res.Q), ("pi_lb", res.pi_lb), ("pi_ub", res.pi_ub)):  # fmt: skip
+        _check(name, value, rec[name] if np.ndim(rec[name]) == 0 else rec[name][0], errors)
+    assert not errors, errors
+
+
+PL = metafor()["profile_likelihood"]
+
+
+@pytest.mark.parametrize("rec", PL, ids=_ids(PL, "dataset", "method"))
+def test_profile_likelihood_ci(rec: dict) -> None:
+    ci = confint_tau2(rma(effect_sizes(rec["dataset"]), method=rec["method"]), type="PL")
+    errors: list[str] = []
+    _check("tau2", [ci.tau2.estimate, ci.tau2.lb, ci.tau2.ub], rec["tau2"], errors)
+    assert not errors, errors
+
+
+PRED = metafor()["predict"]
+
+
+@pytest.mark.parametrize("rec", PRED, ids=_ids(PRED, "test", "ablat"))
+def test_predict_from_meta_regression(rec: dict) -> None:
+    from lupuscare.evidence import predict
+
+    res = rma(
+        effect_sizes("bcg_RR"), mods={"ablat": metafor()["data"]["bcg"]["ablat"]}, test=rec["test"]
+    )
+    got = predict(res, newmods=[rec["ablat"]])
+    errors: list[str] = []
+    for name in ("pred", "se", "ci_lb", "ci_ub", "pi_lb", "pi_ub"):
+        _check(name, got[name], rec[name], errors)
+    assert not errors, errors
+
+
+def test_regtest_under_knapp_hartung() -> None:
+    rec = metafor()["regtest_knha"]
+    rt = regtest(rma(effect_sizes("bcg_RR"), test="knha"))
+    errors: list[str] = []
+    for name, value in (("zval", rt.stat), ("pval", rt.pval), ("df", rt.df), ("est", rt.limit_estimate),
+                        ("ci_lb", rt.limit_ci_lb), ("ci_ub", rt.limit_ci_ub)):  # fmt: skip
+        _check(name, value, rec[name], errors)
+    assert not errors, errors
+
+
+def test_subgroups_match_metafor_subset_fits() -> None:
+    from lupuscare.evidence import subgroup
+
+    rec = metafor()["subgroups"]
+    res = subgroup(effect_sizes("bcg_RR"), groups=rec["groups"])
+    assert res.groups == ("random", "alternate", "systematic")
+    errors: list[str] = []
+    _check("estimate", [f.estimate for f in res.fits], rec["estimate"], errors)
+    _check("se", [f.se for f in res.fits], rec["se"], errors)
+    _check("tau2", [f.tau2 for f in res.fits], rec["tau2"], errors)
+    _check("Q_between", res.Q_between, rec["Q_between"], errors)
+    _check("pval", res.pval, rec["pval"], errors)
+    assert not errors, errors

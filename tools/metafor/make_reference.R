@@ -200,6 +200,51 @@ for (d in c("bcg", "egger")) {
     leave1out = num(leave1out(res)$estimate))
 }
 
+# Extensions: estimators beyond contracts §4, profile-likelihood CIs, predictions from a
+# meta-regression, Knapp-Hartung regtest, subgroup fits and the subgroup-difference Q.
+ext_out <- list()
+for (d in c("bcg_RR", "egger_OR", "chen_SMD")) {
+  dat <- es[[d]]
+  he <- rma(yi, vi, data = dat, method = "HE")$tau2
+  fits <- list(
+    HSk = rma(yi, vi, data = dat, method = "HSk"),
+    PMM = rma(yi, vi, data = dat, method = "PMM", control = TIGHT),
+    SJ_from_HE = rma(yi, vi, data = dat, method = "SJ", control = list(tau2.init = he)),
+    GENQ_HE = rma(yi, vi, data = dat, method = "GENQ", weights = 1 / (vi + he)),
+    REML_knha = rma(yi, vi, data = dat, test = "knha")
+  )
+  for (n in names(fits)) {
+    ext_out[[length(ext_out) + 1]] <- c(list(dataset = d, fit = n), rec_fit(fits[[n]]))
+  }
+}
+pl_out <- list()
+for (d in c("bcg_RR", "bcg_OR", "egger_OR", "chen_SMD")) for (m in c("ML", "REML")) {
+  res <- rma(yi, vi, data = es[[d]], method = m)
+  ci <- confint(res, type = "PL", control = TIGHT)$random
+  pl_out[[length(pl_out) + 1]] <- list(dataset = d, method = m, tau2 = num(ci["tau^2", ]))
+}
+pred_out <- list()
+for (t in tests) {
+  res <- rma(yi, vi, mods = cbind(ablat = bcg$ablat), data = es$bcg_RR, test = t)
+  for (x in c(10, 30, 55)) {
+    pr <- predict(res, newmods = x)
+    pred_out[[length(pred_out) + 1]] <- list(test = t, ablat = x, pred = num(pr$pred), se = num(pr$se),
+      ci_lb = num(pr$ci.lb), ci_ub = num(pr$ci.ub), pi_lb = num(pr$pi.lb), pi_ub = num(pr$pi.ub))
+  }
+}
+res <- rma(yi, vi, data = es$bcg_RR, test = "knha")
+rt <- regtest(res)
+regknha_out <- list(dataset = "bcg_RR", zval = num(rt$zval), pval = num(rt$pval), df = num(rt$dfs),
+                    est = num(rt$est), ci_lb = num(rt$ci.lb), ci_ub = num(rt$ci.ub))
+alloc <- c("random", "random", "random", "random", "alternate", "alternate", "random", "random",
+           "random", "systematic", "systematic", "systematic", "systematic")
+sub_fits <- lapply(c("random", "alternate", "systematic"), function(g)
+  rma(yi, vi, data = es$bcg_RR, subset = alloc == g))
+between <- rma(sapply(sub_fits, function(f) c(f$beta)), sei = sapply(sub_fits, function(f) f$se), method = "EE")
+subgroup_out <- list(dataset = "bcg_RR", groups = alloc,
+  estimate = sapply(sub_fits, function(f) c(f$beta)), se = sapply(sub_fits, function(f) f$se),
+  tau2 = sapply(sub_fits, function(f) f$tau2), Q_between = num(between$QE), pval = num(between$QEp))
+
 data_out <- list(
   bcg = as.list(bcg), egger = as.list(egger), chen = as.list(chen), normand = as.list(normand),
   homog = as.list(homog), prepost = c(as.list(prepost), list(ri = 0.5)), props = as.list(props)
@@ -212,7 +257,9 @@ result <- list(
   R_version = paste(R.version$major, R.version$minor, sep = "."),
   notes = "PM and confint() run with control tol = 1e-12; all else metafor defaults.",
   data = data_out, escalc = escalc_out, rma = rma_out, confint = confint_out,
-  sensitivity = sens_out, influence = infl_out, bias = bias_out, mh = mh_out
+  sensitivity = sens_out, influence = infl_out, bias = bias_out, mh = mh_out,
+  extensions = ext_out, profile_likelihood = pl_out, predict = pred_out,
+  regtest_knha = regknha_out, subgroups = subgroup_out
 )
 dir.create(dirname(out_path), showWarnings = FALSE, recursive = TRUE)
 writeLines(toJSON(result, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = FALSE), out_path)

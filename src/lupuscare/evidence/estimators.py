@@ -156,7 +156,7 @@ def sj(
     k, p = X.shape
     # var(y)·(k−1)/k with R's n−1 variance is numpy's population variance.
     tau2_0 = float(np.var(y)) if tau2_init is None else float(tau2_init)
-    if tau2_0 <= 0:
+    if tau2_0 < 0 or (tau2_init is None and tau2_0 == 0):
         raise InputError("yi", "the SJ estimator needs effect sizes that are not all equal")
     P = projection(1 / (vi + tau2_0), X)
     rss = float(y @ P @ y)
