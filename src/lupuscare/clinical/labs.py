@@ -17,7 +17,13 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from lupuscare.clinical.units import CANONICAL_UNIT, to_canonical_exact, to_canonical_float
+from lupuscare.clinical.units import (
+    CANONICAL_UNIT,
+    is_convertible,
+    known_units,
+    to_canonical_exact,
+    to_canonical_float,
+)
 
 # Strict thresholds in canonical units (CANONICAL_UNIT[test]).
 PROTEINURIA_UPCR_ABOVE = Fraction("0.5")  # g/g
@@ -60,13 +66,26 @@ def _fields(lab: Any) -> tuple[Any, ...]:
 _CLEAR_MARGIN = 1e-9  # relative; float conversion errors are ~1e-15
 
 
+def _screen_table() -> dict[tuple[str, str], tuple[str, bool, float, float, float, str]]:
+    """(test, unit) -> (finding, strictly-above?, factor, offset, threshold, rule text).
+
+    ``value * factor + offset`` is the canonical value in floating point, used to decide quickly
+    when the value is clearly away from the threshold; near it the exact rational path decides.
+    """
+    table = {}
+    for test, (finding, op, threshold) in FIXED_RULES.items():
+        for unit in known_units(test):
+            if not is_convertible(test, unit):
+                continue
+            offset = to_canonical_float(test, 0.0, unit)
+            factor = to_canonical_float(test, 1.0, unit) - offset
+            table[test, unit] = (finding, op == ">", factor, offset, float(threshold), _RULE_TEXT[test])
+    return table
+
+
 def _beyond(test: str, value: float, unit: str, op: str, threshold: Fraction) -> bool:
-    """value (in unit) strictly beyond threshold (canonical unit): exact at the boundary."""
-    t = _FLOAT_THRESHOLD[test]
-    approx = to_canonical_float(test, value, unit) if type(value) in (float, int) else None
-    if approx is not None and abs(approx - t) > _CLEAR_MARGIN * max(1.0, abs(t)):
-        return approx > t if op == ">" else approx < t
-    v = to_canonical_exact(test, value, unit)  # exact decision near the threshold (and errors)
+    """value (in unit) strictly beyond threshold (canonical unit), decided exactly."""
+    v = to_canonical_exact(test, value, unit)
     return v > threshold if op == ">" else v < threshold
 
 
@@ -91,7 +110,16 @@ class LabEvidence(NamedTuple):
 def evidence_from_lab(lab: Any) -> LabEvidence | None:
     """The finding this lab result produces, or None."""
     test, value, unit, low, high = _fields(lab)
-    if test in FIXED_RULES:
+    screen = _SCREEN.get((test, unit))
+    if screen is not None and type(value) in (float, int):
+        finding, above, factor, offset, t, rule = screen
+        x = value * factor + offset
+        if abs(x - t) > _CLEAR_MARGIN * (t if t > 1.0 else 1.0):
+            hit = x > t if above else x < t
+        else:
+            hit = _beyond(test, value, unit, ">" if above else "<", FIXED_RULES[test][2])
+        return LabEvidence(finding, test, value, unit, rule) if hit else None
+    if test in FIXED_RULES:  # unknown unit or unusual value type: the exact path raises or decides
         finding, op, threshold = FIXED_RULES[test]
         if _beyond(test, value, unit, op, threshold):
             return LabEvidence(finding, test, value, unit, _RULE_TEXT[test])
@@ -103,6 +131,9 @@ def evidence_from_lab(lab: Any) -> LabEvidence | None:
     if test in ABOVE_HIGH_RULES and high is not None and float(value) > float(high):
         return LabEvidence(ABOVE_HIGH_RULES[test], test, value, unit, f"> lab high {_num(high)}")
     return None
+
+
+_SCREEN = _screen_table()
 
 
 def lab_evidence(labs: Iterable[Any]) -> list[LabEvidence]:
@@ -126,7 +157,7 @@ def active_findings(findings: Iterable[str], not_attributable: Iterable[str],
     out: dict[str, list[str]] = {}
     for f in findings:
         if f not in excluded:
-            out.setdefault(f, []).append(f"finding:{f}")
+            out.setdefault(f, []).append("finding:" + f)
     for ev in lab_evidence(labs):
         if ev.finding not in excluded:
             out.setdefault(ev.finding, []).append(ev.source)
