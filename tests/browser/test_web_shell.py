@@ -82,3 +82,20 @@ def test_admin_sees_a_records_history_without_policy_errors(page, login, world):
     page.goto(f"/admin/records/careteam/{world.team_a.pk}/change/")  # the two-box member picker
     page.wait_for_load_state("networkidle")
     assert page.console_errors == []
+
+
+def test_search_narrows_the_list_in_place_with_htmx(page, login, world):
+    from web.factories import make_patient
+
+    make_patient(world.team_a, identifier="MRN-CHARLIE-0003", family_name="Xanthopoulou")
+    login("dr_in_team", PASSWORD)
+    rows = page.locator("#patient-list tbody tr")
+    assert rows.count() == 2
+    page.evaluate("window.__marker = 'same page'")  # survives only if the page is not reloaded
+    with page.expect_response(lambda r: "/patients/?q=" in r.url and r.request.headers.get("hx-request") == "true"):
+        page.get_by_label("Find a patient").fill("Xantho")
+    page.wait_for_function("document.querySelectorAll('#patient-list tbody tr').length === 1")
+    assert "Xanthopoulou" in rows.first.inner_text()
+    assert page.evaluate("window.__marker") == "same page"
+    assert "q=Xantho" in page.url  # the search is in the address, so back and reload work
+    assert page.console_errors == []

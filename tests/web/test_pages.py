@@ -197,3 +197,10 @@ class TestHeadersAndAssets:
         assert response.status_code == 200
         content = b"".join(response.streaming_content) if response.streaming else response.content
         assert content.lstrip().startswith(starts) or starts in content[:2000]
+
+
+def test_htmx_search_gets_only_the_table(world: World):
+    response = _client(world.clinician_a).get("/patients/?q=ALPHA", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith("<table") and "<html" not in body
+    assert world.patient_a.identifier in body

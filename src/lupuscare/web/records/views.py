@@ -12,6 +12,7 @@ from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from lupuscare.web.accounts.models import Role
 from lupuscare.web.accounts.permissions import (
@@ -48,7 +49,11 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(patients, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     audit.record(request, None, AuditAction.READ)
-    return render(request, "records/patient_list.html", {"page": page, "query": query})
+    # htmx (the search box) swaps in just the table; a plain request gets the whole page
+    template = "records/_patient_table.html" if request.htmx else "records/patient_list.html"
+    response = render(request, template, {"page": page, "query": query})
+    patch_vary_headers(response, ("HX-Request",))  # never serve the fragment for a full page
+    return response
 
 
 def _patient_page(request: HttpRequest, patient: Patient, template: str) -> HttpResponse:
