@@ -218,3 +218,22 @@ def test_reset_also_removes_records_other_apps_made_for_demo_patients_but_keeps_
     load_demo(N, SEED + 1, reset=True)
     assert not eye_exam.objects.exists()
     assert AuditEvent.objects.filter(patient_id=patient.id).count() == 1
+
+
+def test_fast_inserted_rows_have_matching_history_and_ids_keep_counting() -> None:
+    load_demo(N, SEED)
+    lab = LabResult.objects.order_by("id").last()
+    record = LabResult.history.get(id=lab.id)
+    assert record.history_type == "+" and record.history_change_reason == "demo cohort"
+    assert (record.test, record.value, record.unit, record.collected_at, record.patient_id) == (
+        lab.test, lab.value, lab.unit, lab.collected_at, lab.patient_id)
+    entry = DiaryEntry.objects.order_by("id").first()
+    entry_record = DiaryEntry.history.get(id=entry.id)
+    assert entry_record.symptoms == entry.symptoms and entry_record.triggers == entry.triggers
+    assert isinstance(entry.symptoms["fatigue"], int) and entry.local_date.year >= 2024
+    # the id sequences were moved past the explicit ids: ordinary saves still work
+    new = LabResult.objects.create(patient=lab.patient, test="c3", value=1.0, unit="g/L",
+                                   collected_at=lab.collected_at)
+    assert new.id > lab.id
+    assert LabResult.history.filter(id=new.id).count() == 1
+    assert LabResult.history.order_by("history_id").last().id == new.id
