@@ -51,13 +51,16 @@ def patients_with_status(user) -> QuerySet[Patient]:
 
 def target_status(row: Any) -> str:
     """Treat-to-target status from the latest visit: remission (DORIS) is the target, LLDAS the
-    accepted alternative (EULAR 2023 recommendations)."""
+    accepted alternative (EULAR 2023 recommendations). LLDAS cannot be judged without the visit
+    before (its "no new features" criterion), so that case is "not assessable", not a failure."""
+    if row.sledai2k is None and row.lldas is None and row.doris is None:
+        return "not scored"
     if row.doris:
         return "remission"
     if row.lldas:
         return "lldas"
-    if row.lldas is None and row.doris is None:
-        return "not scored"
+    if row.lldas is None:
+        return "not assessable"
     return "not at target"
 
 

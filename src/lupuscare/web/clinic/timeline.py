@@ -142,8 +142,11 @@ def sdi_accrual(damage: list[DamageItem], until: dt.date) -> dict[str, list]:
     if not damage:
         return {"dates": [], "values": []}
     doc = {"damage": [d.to_document() for d in damage]}
-    # The total can only change where an item starts to count (onset or onset + persistence).
-    points = {d.onset for d in damage} | {add_months(d.onset, PERSISTENCE_MONTHS) for d in damage} | {until}
+    # The total can only change where an item starts to count: at onset ("ever" items), after
+    # the persistence period, or the day after it ("more than 6 months" items).
+    persisted = {add_months(d.onset, PERSISTENCE_MONTHS) for d in damage}
+    points = {d.onset for d in damage} | persisted | {p + dt.timedelta(days=1) for p in persisted}
+    points.add(until)
     series = sdi.score_series(doc, sorted(p for p in points if p <= until))
     return {"dates": [_iso(d) for d, _ in series], "values": [v for _, v in series]}
 

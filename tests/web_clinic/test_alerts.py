@@ -1,0 +1,134 @@
+"""Safety alerts: the rules seam, one row per open alert, acknowledgement with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from lupuscare.rules import evaluate
+from lupuscare.web.clinic.alerts import refresh_alerts
+from lupuscare.web.clinic.context import to_rule_context
+from lupuscare.web.clinic.models import ClinicAlert
+from lupuscare.web.records.models import AuditEvent
+from web.factories import make_diary_entry, make_lab, make_medication
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 3, 10)
+
+
+def _at(day: dt.date):
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
+
+
+def _upcr(world, value: float, unit: str, day: dt.date):
+    return make_lab(world.patient_a, test="upcr", value=value, unit=unit, collected_at=_at(day))
+
+
+def test_context_converts_labs_to_the_rules_units(world):
+    _upcr(world, 56.56, "mg/mmol", dt.date(2026, 3, 1))  # exactly 0.5 g/g (units module)
+    make_lab(world.patient_a, test="platelets", value=95, unit="10*3/uL", collected_at=_at(TODAY))
+    ctx = to_rule_context(world.patient_a, TODAY)
+    upcr = ctx.lab_history("upcr")
+    assert [x.value for x in upcr] == [0.5] and upcr[0].date == dt.date(2026, 3, 1)
+    assert [x.value for x in ctx.lab_history("platelets")] == [95.0]
+    assert ctx.weight_kg == 62.0 and ctx.sex == "female"
+    assert [m.drug for m in ctx.medications] == ["hydroxychloroquine"]
+
+
+@pytest.mark.parametrize(("value", "fires"), [(500, True), (499, False), (501, True)])
+def test_proteinuria_alert_at_its_threshold_through_the_seam(world, value, fires):
+    """UPCR >= 0.5 g/g opens the work-up alert (rules.renal); 500 mg/g is exactly 0.5 g/g."""
+    _upcr(world, value, "mg/g", dt.date(2026, 3, 1))
+    codes = {a.code for a in refresh_alerts(world.patient_a, TODAY)}
+    assert ("proteinuria_nephritis_workup" in codes) is fires
+
+
+def test_diary_warning_sign_gives_an_urgent_alert(world):
+    make_diary_entry(world.patient_a, local_date=TODAY, warning_signs=["chest_pain_breathing"])
+    alerts = refresh_alerts(world.patient_a, TODAY)
+    assert alerts[0].code == "diary_chest_pain_breathing" and alerts[0].severity == "urgent"
+
+
+def test_diary_fever_rating_counts_as_fever_on_immunosuppressants(world):
+    make_medication(world.patient_a, drug="mycophenolate_mofetil", daily_dose_mg=2000.0)
+    make_diary_entry(world.patient_a, local_date=TODAY, symptoms={"fever": 1})
+    assert "diary_fever_on_immunosuppressants" in {a.code for a in refresh_alerts(world.patient_a, TODAY)}
+
+
+def test_diary_fever_rating_zero_is_no_fever(world):
+    make_medication(world.patient_a, drug="mycophenolate_mofetil", daily_dose_mg=2000.0)
+    make_diary_entry(world.patient_a, local_date=TODAY, symptoms={"fever": 0})
+    assert "diary_fever_on_immunosuppressants" not in {
+        a.code for a in refresh_alerts(world.patient_a, TODAY)}
+
+
+def test_alerts_are_deduplicated_and_resolved_when_they_stop(world):
+    lab = _upcr(world, 900, "mg/g", dt.date(2026, 3, 1))
+    refresh_alerts(world.patient_a, TODAY)
+    refresh_alerts(world.patient_a, TODAY)
+    rows = ClinicAlert.objects.filter(patient=world.patient_a, code="proteinuria_nephritis_workup")
+    assert rows.count() == 1 and rows.get().status == "open"
+    assert rows.get().history.count() == 1  # an unchanged re-evaluation writes no history
+    lab.value = 100
+    lab.save()
+    refresh_alerts(world.patient_a, TODAY)
+    assert rows.get().status == "resolved"
+    lab.value = 900
+    lab.save()
+    refresh_alerts(world.patient_a, TODAY)
+    assert rows.count() == 2 and rows.filter(status="open").count() == 1
+
+
+def test_stored_alerts_match_the_pure_rules(world):
+    _upcr(world, 900, "mg/g", dt.date(2026, 3, 1))
+    make_diary_entry(world.patient_a, local_date=TODAY, warning_signs=["seizure"])
+    expected = [a.code for a in evaluate(to_rule_context(world.patient_a, TODAY))]
+    assert [r.code for r in refresh_alerts(world.patient_a, TODAY)] == expected
+
+
+def test_acknowledging_needs_a_reason_is_audited_and_kept_in_history(clinician, world):
+    _upcr(world, 900, "mg/g", dt.date(2026, 3, 1))
+    alert = refresh_alerts(world.patient_a, TODAY)[0]
+    url = reverse("clinic:alert-acknowledge", args=[world.patient_a.pk])
+    response = clinician.post(url, {"alert": alert.pk, "reason": "   "})
+    assert response.status_code == 400 and "reason" in response.content.decode()
+    alert.refresh_from_db()
+    assert alert.status == "open"
+    response = clinician.post(url, {"alert": alert.pk, "reason": "biopsy booked for Monday"})
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged" and alert.acknowledged_by == world.clinician_a
+    assert alert.acknowledgement_reason == "biopsy booked for Monday"
+    assert [h.status for h in alert.history.order_by("history_date")] == ["open", "acknowledged"]
+    assert AuditEvent.objects.filter(object_type="clinic.clinicalert", object_id=str(alert.pk),
+                                     action="update", user=world.clinician_a).exists()
+    # acknowledged stays acknowledged while the rule keeps firing
+    refresh_alerts(world.patient_a, TODAY)
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged"
+    # and cannot be acknowledged twice
+    assert clinician.post(url, {"alert": alert.pk, "reason": "again"}).status_code == 400
+
+
+def test_another_teams_alert_cannot_be_acknowledged(clinician, world):
+    alert = ClinicAlert.objects.create(
+        patient=world.patient_b, code="x", severity="info", severity_rank=2, message="m",
+        citation="c", certainty="recalled", last_evaluated_on=TODAY)
+    url_b = reverse("clinic:alert-acknowledge", args=[world.patient_b.pk])
+    url_a = reverse("clinic:alert-acknowledge", args=[world.patient_a.pk])
+    assert clinician.post(url_b, {"alert": alert.pk, "reason": "r"}).status_code == 404
+    assert clinician.post(url_a, {"alert": alert.pk, "reason": "r"}).status_code == 404
+    alert.refresh_from_db()
+    assert alert.status == "open"
+
+
+def test_worklist_is_sorted_by_severity(clinician, world):
+    for code, severity, rank in (("i", "info", 2), ("u", "urgent", 0), ("w", "warning", 1)):
+        ClinicAlert.objects.create(patient=world.patient_a, code=code, severity=severity,
+                                   severity_rank=rank, message=f"alert {code}", citation="c",
+                                   certainty="recalled", last_evaluated_on=TODAY)
+    body = clinician.get(reverse("clinic:worklist")).content.decode()
+    assert body.index("alert u") < body.index("alert w") < body.index("alert i")
