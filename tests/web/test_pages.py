@@ -145,6 +145,9 @@ class TestAdmin:
         response = _client(world.admin).get(f"/admin/records/patient/{patient.pk}/history/")
         assert response.status_code == 200
         assert b"60.0" in response.content and b"62.0" in response.content
+        event = AuditEvent.objects.order_by("-id").first()
+        assert (event.user, event.patient_id, event.path) == (
+            world.admin, patient.pk, f"/admin/records/patient/{patient.pk}/history/")
 
     def test_audit_log_is_read_only_in_the_admin(self, world: World):
         event = AuditEvent.objects.create(action="read", username="x", patient=world.patient_a)

@@ -286,3 +286,28 @@ class TestAuditLog:
         pk = patient.pk
         Patient.objects.filter(pk=pk).delete()
         assert AuditEvent.objects.filter(patient_id=pk).count() == 1
+
+
+class TestWindowProperty:
+    """For any window and any collection time, a lab is in the document exactly when its calendar
+    day (clinic time zone) lies from ``date - window_days`` to ``date``."""
+
+    @pytest.mark.django_db
+    def test_lab_in_document_iff_its_day_is_in_the_window(self):
+        from hypothesis import HealthCheck, given, settings
+        from hypothesis import strategies as st
+
+        @settings(max_examples=25, deadline=None,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture])
+        @given(window=st.sampled_from([10, 28, 30]),
+               offset_minutes=st.integers(min_value=-40 * 24 * 60, max_value=3 * 24 * 60))
+        def check(window: int, offset_minutes: int) -> None:
+            patient = make_patient()
+            collected = at(VISIT) + dt.timedelta(minutes=offset_minutes)
+            make_lab(patient, collected_at=collected)
+            doc = make_assessment(patient, date=VISIT, window_days=window).to_document()
+            day = timezone.localdate(collected)
+            expected = VISIT - dt.timedelta(days=window) <= day <= VISIT
+            assert bool(doc["labs"]) == expected
+
+        check()

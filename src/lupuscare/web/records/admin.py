@@ -19,14 +19,21 @@ from .models import (
 
 
 class AuditedHistoryAdmin(SimpleHistoryAdmin):
-    """Opening a patient's record in the admin is a read of patient data: audit it."""
+    """Opening a patient's record or its history in the admin is a read of patient data."""
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def _audit(self, request, object_id) -> None:
         obj = self.get_object(request, object_id)
         if obj is not None:
             patient = obj if isinstance(obj, Patient) else getattr(obj, "patient", None)
             audit.record(request, patient, obj=obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._audit(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._audit(request, object_id)
+        return super().history_view(request, object_id, extra_context)
 
 
 @admin.register(CareTeam)
