@@ -262,6 +262,7 @@ def test_mantel_haenszel_and_peto(rec: dict) -> None:
     assert res.extra["k_yi"] == rec["k_yi"]
     if rec.get("CMH") is not None:
         _check("CMH", res.extra["CMH"], rec["CMH"], errors)
+    _check("weights", res.weights, rec["weights"], errors)  # MH / Peto weights, not 1/vi
     _check("leave1out", leave1out(res).estimate, rec["leave1out"], errors)
     assert not errors, errors
 

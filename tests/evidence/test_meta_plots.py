@@ -43,3 +43,13 @@ def test_plotly_forest_has_one_point_per_study_on_the_ratio_scale(fit) -> None:
     assert fig["layout"]["xaxis"]["type"] == "log"
     assert fig["data"][1]["x"][0] == pytest.approx(0.4894, abs=1e-4)  # exp(REML estimate)
     assert len(funnel_plotly(fit)["data"][0]["x"]) == fit.k
+
+
+def test_meta_regression_plots_have_no_pooled_diamond() -> None:
+    from .reference_data import bcg_columns
+
+    res = rma(bcg("RR"), mods={"ablat": bcg_columns()["ablat"]})
+    fig = forest_plotly(res)
+    assert len(fig["data"]) == 1  # studies only: there is no single pooled effect
+    assert forest(res) == forest(res)
+    assert funnel(res)[:5] == b"<?xml"  # drawn on residuals around 0

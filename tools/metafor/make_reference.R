@@ -188,7 +188,7 @@ for (d in c("bcg", "egger")) {
       dataset = d, model = "MH", measure = m, beta = num(res$beta), se = num(res$se),
       zval = num(res$zval), ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), QE = num(res$QE),
       QEp = num(res$QEp), I2 = num(res$I2), H2 = num(res$H2), k_yi = num(res$k.yi),
-      CMH = if (m == "OR") num(res$MH) else NULL,
+      CMH = if (m == "OR") num(res$MH) else NULL, weights = num(weights(res)),
       leave1out = num(leave1out(res)$estimate))
   }
   res <- if (d == "bcg") rma.peto(ai = ai, bi = bi, ci = ci, di = di, data = dat) else
@@ -197,7 +197,7 @@ for (d in c("bcg", "egger")) {
     dataset = d, model = "PETO", measure = "OR", beta = num(res$beta), se = num(res$se),
     zval = num(res$zval), ci_lb = num(res$ci.lb), ci_ub = num(res$ci.ub), QE = num(res$QE),
     QEp = num(res$QEp), I2 = num(res$I2), H2 = num(res$H2), k_yi = num(res$k.yi),
-    leave1out = num(leave1out(res)$estimate))
+    weights = num(weights(res)), leave1out = num(leave1out(res)$estimate))
 }
 
 # Extensions: estimators beyond contracts §4, profile-likelihood CIs, predictions from a

@@ -87,7 +87,9 @@ def rma_mh(
         se = float(np.sqrt(num / W**2))
     yi, vi, keep = _heterogeneity_effects(c, measure)
     Q = max(0.0, float(np.sum((yi - beta) ** 2 / vi))) if yi.size > 1 else 0.0
-    extra = {"counts": c, "model": "MH"}
+    # MH weights (metafor weights.rma.mh), over the tables shown in plots (double zeros dropped).
+    mh_w = {"OR": b * cc / N, "RR": cc * n1 / N, "RD": n1 * n2 / N}[measure]
+    extra = {"counts": c, "model": "MH", "raw_weights": mh_w[keep]}
     if measure == "OR":
         extra.update(_cmh_test(a, b, cc, d))
     return _equal_effects_result(beta, se, Q, yi, vi, keep, measure, "MH", level, labels, extra)
@@ -135,7 +137,7 @@ def rma_peto(
     keep = V > 0
     yi, vi = OE[keep] / V[keep], 1 / V[keep]
     Q = max(0.0, float(np.sum(OE[keep] ** 2 / V[keep]) - OE.sum() ** 2 / V.sum()))
-    extra = {"counts": c, "model": "PETO"}
+    extra = {"counts": c, "model": "PETO", "raw_weights": V[keep]}
     return _equal_effects_result(beta, se, Q, yi, vi, keep, "OR", "PETO", level, labels, extra)
 
 

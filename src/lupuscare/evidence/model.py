@@ -123,8 +123,11 @@ class RMAResult:
 
     @property
     def weights(self) -> np.ndarray:
-        """Percentage weight of each study in the fit (metafor ``weights()``)."""
-        w = 1 / (self.vi + self.tau2)
+        """Percentage weight of each study in the fit (metafor ``weights()``): inverse-variance
+        weights, or the Mantel–Haenszel / Peto weights for those models."""
+        w = self.extra.get("raw_weights")
+        if w is None:
+            w = 1 / (self.vi + self.tau2)
         return 100 * w / w.sum()
 
     @property
@@ -173,7 +176,7 @@ class RMAResult:
             out["R2"] = self.R2
         if self.fitstats is not None:
             out["fitstats"] = dict(self.fitstats.__dict__)
-        internal = {"counts", "keep", "all_labels"}
+        internal = {"counts", "keep", "all_labels", "raw_weights"}
         out.update({k: v for k, v in self.extra.items() if k not in out and k not in internal})
         return _jsonable(out)
 

@@ -83,8 +83,14 @@ def forest(
         sizes = 20 + 180 * w / w.max()
         ax.hlines(pos, lb, ub, color="black", linewidth=0.9)
         ax.scatter(y, pos, s=sizes, marker="s", color="black", zorder=3)
-        diamond = [(res.ci_lb, 0.5), (res.estimate, 0.85), (res.ci_ub, 0.5), (res.estimate, 0.15)]
-        ax.add_patch(Polygon(diamond, closed=True, color="black"))
+        if not res.has_mods:  # a meta-regression has no single pooled effect to draw
+            diamond = [
+                (res.ci_lb, 0.5),
+                (res.estimate, 0.85),
+                (res.ci_ub, 0.5),
+                (res.estimate, 0.15),
+            ]
+            ax.add_patch(Polygon(diamond, closed=True, color="black"))
         if show_pi and res.pi_lb is not None and res.tau2 > 0:
             ax.hlines(0.5, res.pi_lb, res.pi_ub, color="black", linestyle="--", linewidth=0.9)
         null = 0.0
@@ -105,8 +111,12 @@ def forest(
         ax.set_xlabel(xlabel or _default_xlabel(res, ratio))
         model = "EE" if res.method in ("EE", "MH", "PETO") else "RE"
         rows = [*labels, f"{model} model ({res.method})"]
+        pooled = f"{_fmt(res.estimate, ratio)} [{_fmt(res.ci_lb, ratio)}, {_fmt(res.ci_ub, ratio)}]"
+        if res.has_mods:
+            rows[-1] = "Meta-regression: see coefficients"
+            pooled = ""
         est = [*(f"{_fmt(a, ratio)} [{_fmt(b, ratio)}, {_fmt(c, ratio)}]" for a, b, c in zip(y, lb, ub, strict=True)),
-               f"{_fmt(res.estimate, ratio)} [{_fmt(res.ci_lb, ratio)}, {_fmt(res.ci_ub, ratio)}]"]  # fmt: skip
+               pooled]  # fmt: skip
         wtxt = [*(f"{x:.1f}%" for x in w), "100%"]
         for p, lab, e, wt in zip([*pos, 0.5], rows, est, wtxt, strict=True):
             ax.text(
@@ -155,35 +165,34 @@ def funnel(
     """
     with rc_context(_RC):
         se = np.sqrt(res.vi)
+        # A meta-regression is drawn on its residuals around 0, as metafor's funnel() does.
+        x = res.yi - res.X @ res.beta if res.has_mods else res.yi
+        centre = 0.0 if res.has_mods else res.estimate
         top = float(se.max()) * 1.05
         fig = Figure(figsize=(6.0, 5.0))
         ax = fig.add_axes((0.12, 0.12, 0.83, 0.80))
         s_grid = np.linspace(0, top, 50)
         if contours:
-            span = float(np.max(np.abs(res.yi)) + 3 * top)
+            span = float(np.max(np.abs(x)) + 3 * top)
             ax.fill_betweenx(s_grid, -span, span, color="0.70", linewidth=0)  # p < .01
             for level, shade in ((0.99, "0.80"), (0.95, "0.90"), (0.90, "white")):
                 zc = stats.norm.isf((1 - level) / 2)
                 ax.fill_betweenx(s_grid, -zc * s_grid, zc * s_grid, color=shade, linewidth=0)
         z = stats.norm.isf((1 - res.level / 100) / 2)
-        ax.plot(res.estimate - z * s_grid, s_grid, color="black", linestyle="--", linewidth=0.8)
-        ax.plot(res.estimate + z * s_grid, s_grid, color="black", linestyle="--", linewidth=0.8)
-        ax.axvline(res.estimate, color="black", linewidth=0.8)
-        mask = (
-            np.zeros(res.yi.size, dtype=bool) if filled is None else np.asarray(filled, dtype=bool)
-        )
-        ax.scatter(res.yi[~mask], se[~mask], color="black", s=18, zorder=3)
+        ax.plot(centre - z * s_grid, s_grid, color="black", linestyle="--", linewidth=0.8)
+        ax.plot(centre + z * s_grid, s_grid, color="black", linestyle="--", linewidth=0.8)
+        ax.axvline(centre, color="black", linewidth=0.8)
+        mask = np.zeros(x.size, dtype=bool) if filled is None else np.asarray(filled, dtype=bool)
+        ax.scatter(x[~mask], se[~mask], color="black", s=18, zorder=3)
         if mask.any():
-            ax.scatter(
-                res.yi[mask], se[mask], facecolors="white", edgecolors="black", s=18, zorder=3
-            )
+            ax.scatter(x[mask], se[mask], facecolors="white", edgecolors="black", s=18, zorder=3)
         ax.set_ylim(top, 0)
-        x_lo = float(min(res.yi.min(), res.estimate - z * top))
-        x_hi = float(max(res.yi.max(), res.estimate + z * top))
+        x_lo = float(min(x.min(), centre - z * top))
+        x_hi = float(max(x.max(), centre + z * top))
         ax.set_xlim(x_lo - 0.05 * (x_hi - x_lo), x_hi + 0.05 * (x_hi - x_lo))
         ax.set_ylabel("Standard error")
         ratio = _ratio(res, None)
-        ax.set_xlabel(_default_xlabel(res, ratio))
+        ax.set_xlabel("Residual value" if res.has_mods else _default_xlabel(res, ratio))
         if title:
             ax.set_title(title, fontsize=10)
         return _save(fig, fmt)
@@ -219,8 +228,8 @@ def forest_plotly(res: RMAResult, *, back_transform: bool | None = None) -> dict
                     "array": [float(tf(res.ci_ub) - tf(res.estimate))],
                     "arrayminus": [float(tf(res.estimate) - tf(res.ci_lb))]},
     }  # fmt: skip
-    data = [studies, pooled]
-    if res.pi_lb is not None and res.tau2 > 0:
+    data = [studies] if res.has_mods else [studies, pooled]
+    if res.pi_lb is not None and res.tau2 > 0 and not res.has_mods:
         data.append({
             "type": "scatter", "mode": "lines", "name": "Prediction interval",
             "x": [float(tf(res.pi_lb)), float(tf(res.pi_ub))], "y": [pooled_label, pooled_label],
@@ -230,7 +239,7 @@ def forest_plotly(res: RMAResult, *, back_transform: bool | None = None) -> dict
         "xaxis": {"title": {"text": _default_xlabel(res, ratio).replace(" (log scale)", "")},
                   "type": "log" if ratio else "linear", "zeroline": False},
         "yaxis": {"autorange": "reversed", "categoryorder": "array",
-                  "categoryarray": [*labels, pooled_label]},
+                  "categoryarray": labels if res.has_mods else [*labels, pooled_label]},
         "shapes": [{"type": "line", "x0": 1 if ratio else 0, "x1": 1 if ratio else 0,
                     "yref": "paper", "y0": 0, "y1": 1, "line": {"dash": "dot", "color": "grey"}}],
         "showlegend": False,
