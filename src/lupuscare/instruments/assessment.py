@@ -12,7 +12,7 @@ criteria, renal response) read their own fields from the same document.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -24,6 +24,7 @@ from lupuscare.clinical.vocabulary import CRITERIA_NAMES, DRUGS, FINDINGS, LAB_T
 from lupuscare.errors import InputError, MissingInputError
 from lupuscare.instruments.pga import check_pga
 
+_UNITS_BY_TEST: dict[str, frozenset[str]] = {t: frozenset(known_units(t)) for t in LAB_TESTS}
 BILAG_DOMAINS: tuple[str, ...] = (
     "constitutional", "mucocutaneous", "neuropsychiatric", "musculoskeletal",
     "cardiorespiratory", "gastrointestinal", "ophthalmic", "renal", "haematological",
@@ -66,8 +67,31 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0)]
 
 
+class _cached:  # noqa: N801 - used like functools.cached_property
+    """A per-instance cache without functools.cached_property's lock (hot path in batches).
+
+    The parsed document is immutable, so a value computed once stays true; it is stored in the
+    instance ``__dict__`` under a private name, not a field.
+    """
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.key = f"_cache_{fn.__name__}"
+        self.__doc__ = fn.__doc__
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        d = obj.__dict__
+        try:
+            return d[self.key]
+        except KeyError:
+            value = d[self.key] = self.fn(obj)
+            return value
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, ignored_types=(_cached,))
 
 
 class Patient(_Model):
@@ -93,7 +117,7 @@ class Lab(_Model):
     @classmethod
     def _known_unit(cls, v: str, info: Any) -> str:
         test = info.data.get("test")
-        if test is not None and v not in known_units(test):
+        if test is not None and v not in _UNITS_BY_TEST[test]:
             raise ValueError(f"unknown unit {v!r} for {test}; accepted: {', '.join(known_units(test))}")
         return v
 
@@ -123,7 +147,7 @@ class Assessment(_Model):
     patient: Patient | None = None
     window_days: Literal[10, 28, 30] | None = None
     findings: list[FindingName] | None = None
-    not_attributable: list[ExcludedName] = []
+    not_attributable: list[ExcludedName] = Field(default_factory=list)
     joints: Joints | None = None
     pga: Number | None = None
     labs: list[Lab] | None = None
@@ -181,7 +205,7 @@ class Assessment(_Model):
         if not self.has_activity_input:
             raise MissingInputError("findings", "no findings or labs given")
 
-    @cached_property
+    @_cached
     def active(self) -> dict[str, tuple[str, ...]]:
         """Active findings -> their sources (attested and lab-derived, minus not_attributable)."""
         return lab_rules.active_findings(self.findings or (), self.not_attributable, self.labs or ())
@@ -189,7 +213,7 @@ class Assessment(_Model):
     def labs_of(self, test: str) -> list[Lab]:
         return [lab for lab in self.labs or () if lab.test == test]
 
-    @cached_property
+    @_cached
     def prednisone_equivalent_mg(self) -> float | None:
         """Scheduled daily prednisone-equivalent (mg/day); None when medications were not given."""
         if self.medications is None:
