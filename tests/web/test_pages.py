@@ -207,3 +207,25 @@ def test_htmx_search_gets_only_the_table(world: World):
     body = response.content.decode()
     assert body.lstrip().startswith("<table") and "<html" not in body
     assert world.patient_a.identifier in body
+
+
+def test_admin_changes_are_audited(world: World):
+    client = _client(world.admin)
+    lab = world.records["lab_a"]
+    url = f"/admin/records/labresult/{lab.pk}/change/"
+    form = {"patient": world.patient_a.pk, "test": "c3", "loinc": "", "value": "0.65", "unit": "g/L",
+            "low": "", "high": "", "collected_at_0": "2026-02-27", "collected_at_1": "09:00:00",
+            "source": "manual"}
+    response = client.post(url, form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    lab.refresh_from_db()
+    assert lab.value == 0.65
+    event = AuditEvent.objects.filter(action="update", object_id=str(lab.pk)).get()
+    assert event.patient_id == world.patient_a.pk and event.user == world.admin
+    assert lab.history.first().history_user == world.admin
+    assert lab.history.all()[1].value == 0.72  # the value before
+
+
+def test_htmx_requests_carry_the_csrf_token(world: World):
+    body = _client(world.clinician_a).get("/patients/").content.decode()
+    assert 'hx-headers=\'{"X-CSRFToken": "' in body

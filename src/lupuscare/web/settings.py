@@ -6,6 +6,7 @@ Safe defaults for the local demo (SQLite in ``var/``, the demo secret, DEBUG off
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("LUPUSCARE_DATA_DIR", Path.cwd() / "var"))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+with contextlib.suppress(OSError):  # a read-only deployment on PostgreSQL needs none
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEMO_SECRET_KEY = "lupuscare-demo-secret-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("LUPUSCARE_SECRET_KEY", DEMO_SECRET_KEY)
@@ -182,7 +184,8 @@ USE_TZ = True
 # --- static files ------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns at start-up when it is missing
+with contextlib.suppress(OSError):  # whitenoise warns at start-up when it is missing
+    STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",

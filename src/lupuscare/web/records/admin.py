@@ -8,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import audit
 from .models import (
     Assessment,
+    AuditAction,
     AuditEvent,
     CareTeam,
     DamageItem,
@@ -34,6 +35,20 @@ class AuditedHistoryAdmin(SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         self._audit(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        patient = obj if isinstance(obj, Patient) else getattr(obj, "patient", None)
+        audit.record(request, patient, AuditAction.UPDATE if change else AuditAction.CREATE, obj)
+
+    def delete_model(self, request, obj):
+        patient = obj if isinstance(obj, Patient) else getattr(obj, "patient", None)
+        audit.record(request, patient, AuditAction.DELETE, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(CareTeam)
