@@ -69,3 +69,20 @@ def role_required(*roles: str) -> Callable:
         return wrapped
 
     return decorator
+
+
+def enrolled_patients_visible_to(user: User | None) -> QuerySet[Patient]:
+    """The patients whose *cell-therapy* data ``user`` may see and record.
+
+    A coordinator: every patient enrolled (referred) in a cell-therapy programme, and no one else.
+    A clinician: the patients of their care teams (referral starts from there). Nobody else. This
+    grants cell-therapy pages only: a coordinator still sees no clinical record pages.
+    """
+    if not _active(user):
+        return Patient.objects.none()
+    if user.role == Role.COORDINATOR:
+        return Patient.objects.filter(
+            pk__in=Patient.objects.filter(celltherapy_enrolments__isnull=False).values("pk"))
+    if user.role == Role.CLINICIAN:
+        return patients_visible_to(user)
+    return Patient.objects.none()
