@@ -197,6 +197,30 @@ class TestValidation:
             lab.full_clean()
         assert "test" in err.value.message_dict
 
+    def test_unknown_drug_is_refused(self):
+        with pytest.raises(ValidationError) as err:
+            make_medication(make_patient(), drug="snake_oil")
+        assert "drug" in err.value.message_dict
+
+    def test_unknown_sdi_item_is_refused_and_aliases_accepted(self):
+        with pytest.raises(ValidationError) as err:
+            make_damage_item(make_patient(), item="bad_knee")
+        assert "item" in err.value.message_dict
+        make_damage_item(make_patient(), item="major_psychosis")  # an alias the SDI knows
+
+    @pytest.mark.parametrize("field", ["value", "low", "high"])
+    def test_lab_values_are_not_negative(self, field):
+        lab = LabResult(patient=make_patient(), test="c3", value=0.8, unit="g/L",
+                        collected_at=at(VISIT))
+        setattr(lab, field, 0.0)
+        if field == "high":
+            lab.low = 0.0
+        lab.full_clean()
+        setattr(lab, field, -0.1)
+        with pytest.raises(ValidationError) as err:
+            lab.full_clean()
+        assert field in err.value.message_dict
+
     def test_reference_limits_in_order(self):
         lab = LabResult(patient=make_patient(), test="c3", value=0.8, unit="g/L", low=1.8,
                         high=0.9, collected_at=at(VISIT))

@@ -1,8 +1,8 @@
 """Field validators for clinical records: each raises ``ValidationError`` naming what is wrong.
 
 The vocabularies are not repeated here: findings come from ``lupuscare.clinical.vocabulary``, lab
-tests and their units from ``lupuscare.clinical.units``, diary items from
-``lupuscare.clinical.diary``.
+tests and their units from ``lupuscare.clinical.units``, drugs from the vocabulary's ``DRUGS``, SDI
+items from ``lupuscare.instruments.sdi_items``, diary items from ``lupuscare.clinical.diary``.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from django.core.exceptions import ValidationError
 
 from lupuscare.clinical import units
 from lupuscare.clinical.diary import SYMPTOM_SCALE, SYMPTOMS, TRIGGERS, WARNING_SIGNS
-from lupuscare.clinical.vocabulary import FINDINGS
+from lupuscare.clinical.vocabulary import DRUGS, FINDINGS
+from lupuscare.instruments.sdi_items import ALIASES as SDI_ALIASES
+from lupuscare.instruments.sdi_items import ITEMS as SDI_ITEMS
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def validate_name(value: str) -> None:
-    """A lower-case snake_case identifier (lab test, drug, SDI item)."""
+    """A lower-case snake_case identifier (still referenced by migration 0001)."""
     if not isinstance(value, str) or not _NAME.match(value):
         raise ValidationError(f"{value!r} is not a lower-case snake_case name", code="invalid")
 
@@ -36,6 +38,24 @@ def validate_findings(value: Any) -> None:
         raise ValidationError(f"unknown findings: {', '.join(map(repr, bad))}", code="unknown")
     if len(set(value)) != len(value):
         raise ValidationError("findings must not repeat", code="duplicate")
+
+
+def validate_drug(value: str) -> None:
+    """A lower-case generic name the clinical core knows (contracts.md §2.3)."""
+    if value not in DRUGS:
+        raise ValidationError(
+            f"unknown drug {value!r}; use a lower-case generic name such as prednisone or "
+            "hydroxychloroquine (lupuscare.clinical.vocabulary.DRUGS)",
+            code="unknown",
+        )
+
+
+def validate_sdi_item(value: str) -> None:
+    """An SDI item name (or an alias) the damage index knows (contracts.md §2.4)."""
+    if value not in SDI_ITEMS and value not in SDI_ALIASES:
+        raise ValidationError(
+            f"unknown SDI item {value!r}; see lupuscare.instruments.sdi_items.ITEMS", code="unknown"
+        )
 
 
 def validate_lab_test(value: str) -> None:

@@ -18,10 +18,11 @@ from simple_history.models import HistoricalRecords
 
 from ..validators import (
     lab_unit_error,
+    validate_drug,
     validate_findings,
     validate_finite,
     validate_lab_test,
-    validate_name,
+    validate_sdi_item,
 )
 from .patients import Patient
 
@@ -180,10 +181,15 @@ class LabResult(models.Model):
         blank=True,
         validators=[RegexValidator(r"^\d{1,7}-\d$", "a LOINC code looks like 4485-3")],
     )
-    value = models.FloatField(validators=[validate_finite])
+    # Every test the core knows is a non-negative quantity (counts, concentrations, ratios, °C).
+    value = models.FloatField(validators=[validate_finite, MinValueValidator(0.0)])
     unit = models.CharField(max_length=32, help_text="UCUM, e.g. g/L, mg/g, 10*9/L.")
-    low = models.FloatField(null=True, blank=True, validators=[validate_finite])
-    high = models.FloatField(null=True, blank=True, validators=[validate_finite])
+    low = models.FloatField(
+        null=True, blank=True, validators=[validate_finite, MinValueValidator(0.0)]
+    )
+    high = models.FloatField(
+        null=True, blank=True, validators=[validate_finite, MinValueValidator(0.0)]
+    )
     collected_at = models.DateTimeField()
     source = models.CharField(max_length=64, default="manual", help_text="manual, import, demo...")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -243,7 +249,7 @@ class MedicationCourse(models.Model):
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
-    drug = models.CharField(max_length=64, validators=[validate_name])
+    drug = models.CharField(max_length=64, validators=[validate_drug])
     daily_dose_mg = models.FloatField(
         null=True, blank=True, validators=[validate_finite, MinValueValidator(0.0)]
     )
@@ -286,7 +292,7 @@ class DamageItem(models.Model):
     """One SLICC/ACR Damage Index item (snake_case item name) with its onset."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="damage_items")
-    item = models.CharField(max_length=64, validators=[validate_name])
+    item = models.CharField(max_length=64, validators=[validate_sdi_item])
     onset = models.DateField()
     count = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     notes = models.TextField(blank=True)
