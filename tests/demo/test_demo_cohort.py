@@ -11,6 +11,7 @@ from lupuscare.clinical.units import is_convertible
 from lupuscare.clinical.vocabulary import DRUGS, FINDINGS
 from lupuscare.demo.cohort import (
     DEFAULT_AS_OF,
+    SHOWCASE_PLANTED,
     Cohort,
     generate_cohort,
     generate_patient,
@@ -209,10 +210,11 @@ def test_app_users_have_diaries_some_with_planted_effects() -> None:
 
 def test_showcase_patient_is_rich() -> None:
     p = generate_patient(1, 0)
-    assert p.nephritis and p.uses_app and len(p.planted) == 2
+    assert p.nephritis and p.uses_app and p.planted == SHOWCASE_PLANTED
     assert (p.follow_up_end - p.follow_up_start).days >= 5 * 360
     assert any(f.kind == "renal" for f in p.flares)
     assert len(p.diary.rows) > 300
+    assert any(f.end >= p.diary.start for f in p.flares)  # the diary shows a flare
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [

@@ -62,6 +62,9 @@ _DOMAIN_WEIGHTS: dict[str, float] = {
     "mucocutaneous": 0.6, "musculoskeletal": 0.55, "serosal": 0.15, "haematological": 0.15,
     "constitutional": 0.2, "vasculitis": 0.03, "myositis": 0.02, "neuropsychiatric": 0.02,
 }
+# The showcase patient's (demo-patient's) diary always carries these two, so the demo can be shown.
+SHOWCASE_PLANTED = (PlantedEffect("sun_hours", "rash", 2, 2.0),
+                    PlantedEffect("stress", "joint_pain", 1, 1.5))
 # Trigger-symptom pairs that can be planted: (trigger, symptom, lag range, effect range).
 _PLANTABLE: tuple[tuple[str, str, tuple[int, int], tuple[float, float]], ...] = (
     ("sun_hours", "rash", (1, 3), (1.5, 2.5)),
@@ -283,7 +286,10 @@ class _PatientBuilder:
                     continue  # no new flare in the month one ended
             if state != "flare":
                 factor = math.prod(_TREATMENT_FACTOR[k] for k, on in self.on.items() if on)
-                if rng.random() < _FLARE_RATE[state] * self.hazard * factor:
+                # the showcase patient flares during the diary's last year, so the diary shows one
+                showcase_flare = self.showcase and m == self.months - 8 and not any(
+                    f.onset >= self.as_of - timedelta(days=540) for f in self.flares)
+                if showcase_flare or rng.random() < _FLARE_RATE[state] * self.hazard * factor:
                     state = "flare"
                     flare_onset = month_start + timedelta(days=int(rng.integers(0, MONTH)))
                     current = self._new_flare(flare_onset, first=False)
@@ -558,8 +564,8 @@ class _PatientBuilder:
         # Draw every number even when diaries are off, so the rest of the patient is unchanged.
         length = 540 if self.showcase else int(rng.integers(120, 541))
         completeness = 0.85 if self.showcase else float(rng.uniform(0.55, 0.95))
-        planted = self._planted(2 if self.showcase else (int(rng.integers(1, 3))
-                                if rng.random() < PLANTED_FRACTION else 0))
+        planted = (list(SHOWCASE_PLANTED) if self.showcase else
+                   self._planted(int(rng.integers(1, 3)) if rng.random() < PLANTED_FRACTION else 0))
         diary_seed = int(rng.integers(0, 2**63))
         if not (uses_app and self.diaries):
             return None
