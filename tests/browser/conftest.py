@@ -33,13 +33,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
+def require_chromium(path: Path = CHROMIUM) -> Path:
+    """The browser binary, or a loud failure (never a skip) when it is not installed."""
+    if not path.exists():
         pytest.fail(
-            f"{CHROMIUM} is missing: install Debian's chromium (make chromium) to run browser tests",
+            f"{path} is missing: install Debian's chromium (make chromium) to run browser tests",
             pytrace=False,
         )
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
