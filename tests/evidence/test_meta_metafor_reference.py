@@ -344,3 +344,20 @@ def test_subgroups_match_metafor_subset_fits() -> None:
     _check("Q_between", res.Q_between, rec["Q_between"], errors)
     _check("pval", res.pval, rec["pval"], errors)
     assert not errors, errors
+
+
+def test_oscillating_fisher_scoring_fails_like_metafor_and_converges_with_stepadj() -> None:
+    from lupuscare.evidence import ConvergenceError
+
+    rec = metafor()["convergence"]
+    assert rec["default_fails"] is True  # metafor: "Fisher scoring algorithm did not converge"
+    with pytest.raises(ConvergenceError) as err:
+        rma(rec["yi"], rec["vi"])
+    assert "stepadj" in err.value.message
+    res = rma(rec["yi"], rec["vi"], stepadj=0.5)
+    errors: list[str] = []
+    for name, value in (("tau2", res.tau2), ("beta", res.estimate), ("se", res.se),
+                        ("se_tau2", res.tau2_se), ("I2", res.I2)):  # fmt: skip
+        _check(name, value, rec[name], errors)
+    assert not errors, errors
+    assert leave1out(res).estimate.size == 9  # refits reuse the step adjustment

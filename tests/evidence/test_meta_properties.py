@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from lupuscare.evidence import confint_tau2, rma
+from lupuscare.evidence import ConvergenceError, confint_tau2, estimators, rma
 
 METHODS = ["EE", "DL", "REML", "ML", "PM", "EB", "HE", "SJ", "HS"]
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def fit(yi, vi, method: str, **kwargs):
+    """rma, falling back to metafor's remedy (stepadj=0.5) when Fisher scoring oscillates."""
+    try:
+        return rma(yi, vi, method=method, **kwargs)
+    except ConvergenceError:
+        assert method in ("ML", "REML", "EB")  # only the iterative estimators may fail
+        return rma(yi, vi, method=method, stepadj=0.5, maxiter=estimators.MAXITER * 10, **kwargs)
 
 
 @st.composite
@@ -27,7 +38,7 @@ def studies(draw, min_k: int = 3, max_k: int = 12):
 def test_invariant_to_study_order(data, method: str, seed: int) -> None:
     yi, vi = data
     perm = np.random.default_rng(seed).permutation(yi.size)
-    a, b = rma(yi, vi, method=method), rma(yi[perm], vi[perm], method=method)
+    a, b = fit(yi, vi, method), fit(yi[perm], vi[perm], method)
     assert b.estimate == pytest.approx(a.estimate, rel=1e-6, abs=1e-9)
     assert b.se == pytest.approx(a.se, rel=1e-6, abs=1e-9)
     assert b.tau2 == pytest.approx(a.tau2, rel=1e-5, abs=1e-8)
@@ -38,15 +49,18 @@ def test_invariant_to_study_order(data, method: str, seed: int) -> None:
 @given(data=studies(), method=st.sampled_from(METHODS), c=st.floats(0.1, 10))
 def test_scaling_effects_by_c_scales_estimate_and_se_by_c(data, method: str, c: float) -> None:
     yi, vi = data
-    a, b = rma(yi, vi, method=method), rma(c * yi, c**2 * vi, method=method)
-    if method in ("EE", "DL", "HE", "HS", "SJ", "PM"):  # closed form or solved to 1e-13
-        rel, abs_est, abs_i2 = 1e-6, 1e-6 * c, 1e-6
-    else:  # Fisher scoring stops on an absolute change of 1e-5 in tau2, which does not scale
-        rel, abs_est, abs_i2 = 1e-3, 1e-4 * c, 0.05
-    assert b.estimate == pytest.approx(c * a.estimate, rel=rel, abs=abs_est)
-    assert b.se == pytest.approx(c * a.se, rel=rel, abs=abs_est)
+    # Fisher scoring (ML, REML, EB) stops on an absolute change of 1e-5 in tau2, which does not
+    # scale with c²; the property is about the estimator, so iterate to convergence here.
+    with (
+        patch.object(estimators, "THRESHOLD", 1e-13),
+        patch.object(estimators, "MAXITER", 10_000),
+    ):
+        a, b = fit(yi, vi, method), fit(c * yi, c**2 * vi, method)
+    assert b.estimate == pytest.approx(c * a.estimate, rel=1e-6, abs=1e-7 * c)
+    assert b.se == pytest.approx(c * a.se, rel=1e-6, abs=1e-7 * c)
+    assert b.tau2 == pytest.approx(c**2 * a.tau2, rel=1e-5, abs=1e-9 * c**2)
     assert pytest.approx(a.Q, rel=1e-9) == b.Q
-    assert pytest.approx(a.I2, rel=rel, abs=abs_i2) == b.I2
+    assert pytest.approx(a.I2, rel=1e-5, abs=1e-7) == b.I2
 
 
 @SETTINGS
@@ -67,7 +81,7 @@ def test_dl_equals_ee_when_q_is_at_most_its_df(data) -> None:
 @given(data=studies(), method=st.sampled_from(METHODS), knha=st.booleans())
 def test_intervals_and_heterogeneity_are_coherent(data, method: str, knha: bool) -> None:
     yi, vi = data
-    res = rma(yi, vi, method=method, test="knha" if knha else "z")
+    res = fit(yi, vi, method, test="knha" if knha else "z")
     assert res.tau2 >= 0 and np.isfinite(res.tau2)
     assert 0 <= res.I2 < 100
     if method == "EE":  # metafor: H² = Q/df for the equal-effects model, below 1 when Q < df

@@ -245,6 +245,12 @@ subgroup_out <- list(dataset = "bcg_RR", groups = alloc,
   estimate = sapply(sub_fits, function(f) c(f$beta)), se = sapply(sub_fits, function(f) f$se),
   tau2 = sapply(sub_fits, function(f) f$tau2), Q_between = num(between$QE), pval = num(between$QEp))
 
+# Fisher scoring that oscillates: metafor fails with the default step, converges with stepadj.
+osc <- list(yi = c(0, 0, 0, 0, 0, 0, 0, 0, 1), vi = c(rep(1, 8), 0.125))
+osc_fail <- inherits(try(rma(osc$yi, osc$vi), silent = TRUE), "try-error")
+osc_fit <- rma(osc$yi, osc$vi, control = list(stepadj = 0.5))
+convergence_out <- c(list(yi = osc$yi, vi = osc$vi, default_fails = osc_fail), rec_fit(osc_fit))
+
 data_out <- list(
   bcg = as.list(bcg), egger = as.list(egger), chen = as.list(chen), normand = as.list(normand),
   homog = as.list(homog), prepost = c(as.list(prepost), list(ri = 0.5)), props = as.list(props)
@@ -259,7 +265,7 @@ result <- list(
   data = data_out, escalc = escalc_out, rma = rma_out, confint = confint_out,
   sensitivity = sens_out, influence = infl_out, bias = bias_out, mh = mh_out,
   extensions = ext_out, profile_likelihood = pl_out, predict = pred_out,
-  regtest_knha = regknha_out, subgroups = subgroup_out
+  regtest_knha = regknha_out, subgroups = subgroup_out, convergence = convergence_out
 )
 dir.create(dirname(out_path), showWarnings = FALSE, recursive = TRUE)
 writeLines(toJSON(result, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = FALSE), out_path)

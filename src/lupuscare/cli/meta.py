@@ -4,7 +4,7 @@ Columns follow metafor's names (``ai,bi,ci,di``; ``m1i,sd1i,n1i,m2i,sd2i,n2i``; 
 ``xi,ni``; ``m1i,m2i,sd1i,sd2i,ni,ri``), optional ``study`` labels and moderator columns.
 Extensions: ``--method MH|PETO`` (Mantel–Haenszel, Peto; 2×2 data), ``--mods a,b``
 (meta-regression), ``--level``, ``--ri`` (assumed pre–post correlation), ``--vtype``,
-``--confint`` (Q-profile CIs of τ²/I²/H²), ``--leave1out``, ``--cumul COLUMN``, ``--influence``,
+``--stepadj`` (Fisher-scoring step factor), ``--confint`` (Q-profile CIs of τ²/I²/H²), ``--leave1out``, ``--cumul COLUMN``, ``--influence``,
 ``--bias`` (Egger, Begg, trim-and-fill), ``--subgroup COLUMN``, ``--forest FILE.svg|png``,
 ``--funnel FILE.svg|png``. FILE may be ``-`` for stdin.
 """
@@ -103,7 +103,10 @@ def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[
         mods = None
         if opts.get("mods"):
             mods = {name: _numbers(columns, name) for name in opts["mods"]}
-        fit = ev.rma(es, method=method, test=opts["test"], mods=mods, level=opts["level"])
+        fit = ev.rma(
+            es, method=method, test=opts["test"], mods=mods, level=opts["level"],
+            stepadj=opts.get("stepadj") or 1.0,
+        )  # fmt: skip
     out = fit.to_dict()
     if opts.get("confint"):
         out["confint"] = ev.confint_tau2(fit).to_dict()
@@ -191,6 +194,7 @@ def register(app: typer.Typer) -> None:
             fail("--ri: the file already has an 'ri' column")
         opts = {
             "measure": measure, "method": method, "test": test, "level": level, "ri": ri,
+            "stepadj": stepadj,
             "mods": [m.strip() for m in mods.split(",") if m.strip()] if mods else None,
             "vtype": vtype, "confint": confint, "leave1out": leave1out, "cumul": cumul,
             "influence": influence, "bias": bias, "subgroup": subgroup, "forest": forest,

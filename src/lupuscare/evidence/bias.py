@@ -79,8 +79,9 @@ def regtest(res: RMAResult, model: str = "rma", predictor: str = "sei", ni: Any 
     limit = predictor in ("sei", "vi", "ninv", "sqrtninv") and p == 1
     if model == "rma":
         fit = fit_model(
-            res.yi, res.vi, X, [*names, predictor], method, res.test, res.level, res.measure
-        )
+            res.yi, res.vi, X, [*names, predictor], method, res.test, res.level, res.measure,
+            **res.extra.get("control", {}),
+        )  # fmt: skip
         c = fit.coefficients[p]
         first = fit.coefficients[0]
         return RegTest(
@@ -164,11 +165,12 @@ def trimfill(
     y0, v0 = res.yi, res.vi
     k = y0.size
     X1 = np.ones((k, 1))
+    control = res.extra.get("control", {})
 
     def pooled(y: np.ndarray, v: np.ndarray) -> float:
         n = y.size
         return fit_model(y, v, np.ones((n, 1)), ["intrcpt"], res.method, "z", res.level,
-                         res.measure, allow_k1=True).estimate  # fmt: skip
+                         res.measure, allow_k1=True, **control).estimate  # fmt: skip
 
     if side is None:
         slope_fit = fit_model(
@@ -180,6 +182,7 @@ def trimfill(
             "z",
             res.level,
             res.measure,
+            **control,
         )
         side = "right" if slope_fit.beta[1] < 0 else "left"
     if side not in ("left", "right"):
@@ -222,7 +225,7 @@ def trimfill(
         vf = np.concatenate([v0, v[k - k0 :]])
         labels = (*res.study_labels(), *(f"Filled {i + 1}" for i in range(k0)))
         fit = fit_model(yf, vf, np.ones((k + k0, 1)), ["intrcpt"], res.method, res.test,
-                        res.level, res.measure, labels)  # fmt: skip
+                        res.level, res.measure, labels, **control)  # fmt: skip
         filled = np.r_[np.zeros(k, dtype=bool), np.ones(k0, dtype=bool)]
     else:
         fit, filled = res, np.zeros(k, dtype=bool)

@@ -81,12 +81,16 @@ def estimate_tau2(
     *,
     tau2_init: float | None = None,
     genq_weights: np.ndarray | None = None,
+    stepadj: float = 1.0,
+    maxiter: int | None = None,
 ) -> Tau2Estimate:
     """Dispatch to the estimator named ``method`` (already normalised).
 
     ``tau2_init`` replaces metafor's starting value (SJ: var(y)(k−1)/k; ML/REML/EB: max(0, HE)),
     as metafor's ``control=list(tau2.init=...)``; ``genq_weights`` are the weights of the
-    generalised method-of-moments estimator GENQ (DerSimonian & Kacker 2007).
+    generalised method-of-moments estimator GENQ (DerSimonian & Kacker 2007). ``stepadj`` and
+    ``maxiter`` are metafor's remedies for Fisher scoring that oscillates (``control=list(
+    stepadj=0.5)``): each step is multiplied by ``stepadj``.
     """
     if method == "EE":
         return Tau2Estimate(0.0, None)
@@ -103,7 +107,7 @@ def estimate_tau2(
     if method == "SJ":
         return sj(y, vi, X, tau2_init)
     if method in ("ML", "REML", "EB"):
-        return _fisher_scoring(y, vi, X, method, tau2_init)
+        return _fisher_scoring(y, vi, X, method, tau2_init, stepadj, maxiter)
     return _ESTIMATORS[method](y, vi, X)
 
 
@@ -288,7 +292,13 @@ def _solve_q(f: Callable[[float], float], name: str, upper: float) -> float:
 
 
 def _fisher_scoring(
-    y: np.ndarray, vi: np.ndarray, X: np.ndarray, kind: str, tau2_init: float | None = None
+    y: np.ndarray,
+    vi: np.ndarray,
+    X: np.ndarray,
+    kind: str,
+    tau2_init: float | None = None,
+    stepadj: float = 1.0,
+    maxiter: int | None = None,
 ) -> Tau2Estimate:
     """ML, REML and EB by Fisher scoring as metafor does (start: max(0, HE); step halving)."""
     k, p = X.shape
@@ -307,15 +317,19 @@ def _fisher_scoring(
             adj = (Py @ Py - np.trace(P)) / np.sum(P * P)  # tr(PP) = ΣP² (P symmetric)
         else:  # EB
             adj = (y @ Py * k / (k - p) - k) / w.sum()
+        adj = adj * stepadj
         if not np.isfinite(adj):
             adj = 0.0
         while tau2 + adj < 0:
             adj /= 2
         tau2 = tau2 + adj
         change = abs(old - tau2)
-        if iterations > MAXITER:
+        limit = MAXITER if maxiter is None else maxiter
+        if iterations > limit:
             raise ConvergenceError(
-                "tau2", f"{kind}: Fisher scoring did not converge in {MAXITER} iterations"
+                "tau2",
+                f"{kind}: Fisher scoring did not converge in {limit} iterations "
+                "(try stepadj=0.5, as metafor suggests, or another method)",
             )
     if (
         kind in ("ML", "REML")

@@ -263,6 +263,8 @@ def rma(
     tau2_init: float | None = None,
     genq_weights: Any = None,
     weights: Any = None,
+    stepadj: float = 1.0,
+    maxiter: int | None = None,
     _allow_k1: bool = False,
 ) -> RMAResult:
     """Fit an equal-, random- or mixed-effects model (metafor ``rma.uni``).
@@ -272,6 +274,8 @@ def rma(
     ``genq_weights``). ``test``: "z" or "knha". ``tau2_init``: starting value of the iterative
     estimators (metafor ``control=list(tau2.init=)``). ``weights``: user weights for the
     estimate instead of 1/(vᵢ + τ̂²), with the sandwich variance (metafor ``weights=``).
+    ``stepadj``/``maxiter``: step length and iteration limit of Fisher scoring (ML, REML, EB);
+    when it oscillates (``ConvergenceError``, as in metafor) ``stepadj=0.5`` usually converges.
     """
     y, v, es_measure, es_labels, es_ni = _as_arrays(yi, vi)
     measure = (measure or es_measure).upper()
@@ -302,7 +306,8 @@ def rma(
     X, names = design_matrix(mods, k, intercept)
     return fit_model(
         y, v, X, names, method, test, level, measure, labels, ni_arr, _allow_k1,
-        tau2_init=tau2_init, genq_weights=genq_weights, weights=weights,
+        tau2_init=tau2_init, genq_weights=genq_weights, weights=weights, stepadj=stepadj,
+        maxiter=maxiter,
     )  # fmt: skip
 
 
@@ -322,6 +327,8 @@ def fit_model(
     tau2_init: float | None = None,
     genq_weights: Any = None,
     weights: Any = None,
+    stepadj: float = 1.0,
+    maxiter: int | None = None,
 ) -> RMAResult:
     """Fit on a ready design matrix: used by ``rma`` and by refits (leave-one-out, cumulative)."""
     k, p = X.shape
@@ -332,14 +339,26 @@ def fit_model(
     est = (
         Tau2Estimate(0.0, None)
         if k == 1 or method == "EE"
-        else estimate_tau2(method, y, v, X, tau2_init=tau2_init, genq_weights=genq_weights)
+        else estimate_tau2(
+            method,
+            y,
+            v,
+            X,
+            tau2_init=tau2_init,
+            genq_weights=genq_weights,
+            stepadj=stepadj,
+            maxiter=maxiter,
+        )  # fmt: skip
     )
     a = None
     if weights is not None:
         a = np.asarray(weights, dtype=float).reshape(-1)
         if a.size != k or np.any(~np.isfinite(a)) or np.any(a < 0):
             raise InputError("weights", "need one non-negative weight per study")
-    return _fit(y, v, X, tuple(names), est, method, test, level, measure, labels, ni, a)
+    res = _fit(y, v, X, tuple(names), est, method, test, level, measure, labels, ni, a)
+    if stepadj != 1.0 or maxiter is not None:  # refits (leave1out, influence...) reuse them
+        res.extra["control"] = {"stepadj": stepadj, "maxiter": maxiter}
+    return res
 
 
 def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels, ni, a=None):
@@ -439,7 +458,7 @@ def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels
         test=test, level=float(level), df=df, coefficients=coefs, QM=QM, QM_df=QM_df,
         QM_pval=QM_pval, R2=R2, yi=y, vi=v, X=X, beta=beta, vb=vb, vt=float(vt),
         labels=labels, fitstats=fitstats, iterations=est.iterations, notes=tuple(notes),
-        ni=ni, extra={"mods": list(names[1:]) if p > 1 else []},
+        ni=ni, extra={"mods": list(names[1:]) if p > 1 else []},  # a fresh dict per result
     )  # fmt: skip
 
 

@@ -74,7 +74,7 @@ def refit(res: RMAResult, mask: np.ndarray, allow_k1: bool = False) -> RMAResult
     ni = res.ni[mask] if res.ni is not None else None
     return fit_model(
         res.yi[mask], res.vi[mask], res.X[mask], names, res.method, res.test, res.level,
-        res.measure, labels, ni, allow_k1=allow_k1,
+        res.measure, labels, ni, allow_k1=allow_k1, **res.extra.get("control", {}),
     )  # fmt: skip
 
 
