@@ -85,3 +85,15 @@ def test_bad_csv(tmp_path: Path) -> None:
     empty.write_text("yi,vi\n")
     assert _run(str(empty), "--measure", "GEN").exit_code == 2
     assert _run(str(tmp_path / "missing.csv"), "--measure", "GEN").exit_code == 2
+
+
+def test_oscillating_fit_fails_cleanly_and_stepadj_rescues_it(tmp_path: Path) -> None:
+    data = tmp_path / "osc.csv"
+    data.write_text("yi,vi\n" + "0,1\n" * 8 + "1,0.125\n")
+    failed = _run(str(data), "--measure", "GEN")
+    assert failed.exit_code == 2 and "stepadj" in failed.stderr
+    ok = _run(str(data), "--measure", "GEN", "--stepadj", "0.5", "--json")
+    assert ok.exit_code == 0
+    assert json.loads(ok.stdout)["tau2"] == pytest.approx(
+        0.0787745105, rel=1e-6
+    )  # metafor, stepadj=0.5

@@ -167,6 +167,9 @@ def register(app: typer.Typer) -> None:
         vtype: Annotated[
             str | None, typer.Option(help="variance variant (LS, UB, HO, LS2)")
         ] = None,
+        stepadj: Annotated[
+            float, typer.Option(help="Fisher-scoring step factor (0.5 if it oscillates)")
+        ] = 1.0,
         confint: Annotated[
             bool, typer.Option("--confint", help="Q-profile CIs for tau2, I2, H2")
         ] = False,
