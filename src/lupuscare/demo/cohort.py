@@ -224,7 +224,7 @@ class _PatientBuilder:
         self.months = months
         age_at_start = float(np.clip(rng.normal(38, 12), 18, 80))
         duration = 0.0 if rng.random() < 0.2 else float(min(rng.exponential(6), age_at_start - 16))
-        self.birth = self.start - timedelta(days=int(age_at_start * 365.25))
+        self.birth = self.start - timedelta(days=math.ceil(age_at_start * 365.25))
         self.lupus_onset = self.start - timedelta(days=int(duration * 365.25))
         mean_w, sd_w = (68, 13) if sex == "female" else (82, 13)
         self.weight = round(float(np.clip(rng.normal(mean_w, sd_w), 42, 140)), 1)
