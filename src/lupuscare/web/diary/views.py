@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from lupuscare.insights import DiarySeries, analyse
+from lupuscare.insights.estimate import MIN_COMPLETENESS, MIN_EXPOSED_DAYS, MIN_UNEXPOSED_DAYS
 from lupuscare.web.accounts.models import Role
 from lupuscare.web.accounts.permissions import (
     get_visible_patient,
@@ -173,9 +174,10 @@ def medicines_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             with transaction.atomic():
-                row, created = DoseLog.objects.select_for_update().get_or_create(
-                    course=course, local_date=d["local_date"],
-                    defaults={"patient": patient, "status": d["status"]})
+                row = (DoseLog.objects.select_for_update()
+                       .filter(course=course, local_date=d["local_date"]).first()
+                       or DoseLog(course=course, patient=patient, local_date=d["local_date"]))
+                created = row.pk is None
                 row.status = d["status"]
                 row.side_effects = d["side_effects"]
                 row.other_side_effect = d["other_side_effect"]
@@ -257,6 +259,8 @@ def insights_view(request: HttpRequest) -> HttpResponse:
     return render(request, "diary/insights.html", {
         "report": report, "groups": groups, "days_logged": len(entries),
         "window": INSIGHT_WINDOW_DAYS,
+        "gates": {"exposed": MIN_EXPOSED_DAYS, "unexposed": MIN_UNEXPOSED_DAYS,
+                  "completeness": round(MIN_COMPLETENESS * 100)},
     })
 
 
