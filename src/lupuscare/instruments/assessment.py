@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing_extensions import TypedDict
 
 from lupuscare.clinical import glucocorticoids
 from lupuscare.clinical import labs as lab_rules
-from lupuscare.clinical.units import known_units, to_canonical
+from lupuscare.clinical.units import known_units
 from lupuscare.clinical.vocabulary import CRITERIA_NAMES, DRUGS, FINDINGS, LAB_TESTS
 from lupuscare.errors import InputError, MissingInputError
 from lupuscare.instruments.pga import check_pga
@@ -105,36 +106,31 @@ class Joints(_Model):
     tender_28: Annotated[int, Field(ge=0, le=28)] | None = None
 
 
-class Lab(_Model):
+class Lab(TypedDict):
+    """One lab result: ``{"test", "value", "unit", "low"?, "high"?, "assay"?}`` (a plain dict).
+
+    Labs and medications stay dicts (TypedDicts checked by pydantic-core) rather than model
+    objects: building thousands of small objects dominated batch scoring time.
+    """
+
     test: LabTestName
     value: NonNegative
     unit: str
-    low: NonNegative | None = None
-    high: NonNegative | None = None
-    assay: str | None = None
-
-    @field_validator("unit")
-    @classmethod
-    def _known_unit(cls, v: str, info: Any) -> str:
-        test = info.data.get("test")
-        if test is not None and v not in _UNITS_BY_TEST[test]:
-            raise ValueError(f"unknown unit {v!r} for {test}; accepted: {', '.join(known_units(test))}")
-        return v
-
-    @property
-    def canonical(self) -> float:
-        """The value in ``CANONICAL_UNIT[test]`` (``InputError`` for assay-specific units)."""
-        return to_canonical(self.test, self.value, self.unit)
+    low: NotRequired[NonNegative | None]
+    high: NotRequired[NonNegative | None]
+    assay: NotRequired[str | None]
 
 
-class Medication(_Model):
+class Medication(TypedDict):
+    """One medication: ``{"drug", "daily_dose_mg"?, "route"?, "pulse"?, "tolerated"?, ...}``."""
+
     drug: DrugName
-    daily_dose_mg: NonNegative | None = None
-    route: str | None = None
-    pulse: bool = False
-    tolerated: bool | None = None
-    investigational: bool = False
-    start: dt.date | None = None
+    daily_dose_mg: NotRequired[NonNegative | None]
+    route: NotRequired[str | None]
+    pulse: NotRequired[bool]
+    tolerated: NotRequired[bool | None]
+    investigational: NotRequired[bool]
+    start: NotRequired[dt.date | None]
 
 
 class Bilag(_Model):
@@ -158,6 +154,16 @@ class Assessment(_Model):
     treatment_failure: bool | None = None
     previous: Assessment | None = None
 
+    @field_validator("labs")
+    @classmethod
+    def _known_units(cls, labs: list[Lab] | None) -> list[Lab] | None:
+        for i, lab in enumerate(labs or ()):
+            test, unit = lab["test"], lab["unit"]
+            if unit not in _UNITS_BY_TEST[test]:
+                raise InputError(f"labs[{i}].unit", f"unknown unit {unit!r} for {test}; "
+                                                    f"accepted: {', '.join(known_units(test))}")
+        return labs
+
     @field_validator("pga")
     @classmethod
     def _pga(cls, v: float | None) -> float | None:
@@ -178,8 +184,7 @@ class Assessment(_Model):
         try:
             return cls.model_validate(document)
         except ValidationError as e:
-            err = e.errors()[0]
-            raise InputError(_path(err["loc"]), _message(err)) from None
+            raise _input_error(e) from None
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Assessment:
@@ -192,7 +197,7 @@ class Assessment(_Model):
                 raise InputError("document", f"invalid JSON: {err.get('ctx', {}).get('error', err['msg'])}") from None
             if err["type"] == "model_type":
                 raise InputError("document", "expected a JSON object") from None
-            raise InputError(_path(err["loc"]), _message(err)) from None
+            raise _input_error(e) from None
 
     # ---- derived views the instruments share -------------------------------------------------
 
@@ -211,7 +216,7 @@ class Assessment(_Model):
         return lab_rules.active_findings(self.findings or (), self.not_attributable, self.labs or ())
 
     def labs_of(self, test: str) -> list[Lab]:
-        return [lab for lab in self.labs or () if lab.test == test]
+        return [lab for lab in self.labs or () if lab["test"] == test]
 
     @_cached
     def prednisone_equivalent_mg(self) -> float | None:
@@ -221,11 +226,22 @@ class Assessment(_Model):
         return glucocorticoids.daily_prednisone_equivalent(self.medications)
 
     def drugs(self, drug_class: str | None = None) -> set[str]:
-        return {m.drug for m in self.medications or ()
-                if drug_class is None or DRUGS[m.drug].drug_class == drug_class}
+        return {m["drug"] for m in self.medications or ()
+                if drug_class is None or DRUGS[m["drug"]].drug_class == drug_class}
 
 
 Assessment.model_rebuild()
+
+
+def _input_error(e: ValidationError) -> InputError:
+    """The first error as an ``InputError`` whose field is the full path to the bad value."""
+    err = e.errors()[0]
+    inner = err.get("ctx", {}).get("error")
+    if isinstance(inner, InputError):  # raised by a validator that knows the finer path
+        prefix = _path(err["loc"][:-1])
+        field = inner.field if prefix == "document" else f"{prefix}.{inner.field}"
+        return InputError(field, inner.message)
+    return InputError(_path(err["loc"]), _message(err))
 
 
 def _path(loc: tuple[Any, ...]) -> str:

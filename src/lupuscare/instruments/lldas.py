@@ -75,17 +75,17 @@ def new_features(a: Assessment) -> set[str] | None:
 def maintenance_ok(a: Assessment) -> tuple[bool | None, str]:
     if a.medications is None:
         return None, "medications not given"
-    bad = [m.drug for m in a.medications if m.investigational]
+    bad = [m["drug"] for m in a.medications if m.get("investigational")]
     if bad:
         return False, f"investigational drug: {', '.join(bad)}"
     from lupuscare.clinical.vocabulary import DRUGS
-    poor = [m.drug for m in a.medications
-            if DRUGS[m.drug].drug_class in MAINTENANCE_CLASSES and m.tolerated is False]
+    poor = [m["drug"] for m in a.medications
+            if DRUGS[m["drug"]].drug_class in MAINTENANCE_CLASSES and m.get("tolerated") is False]
     if poor:
         return False, f"not tolerated: {', '.join(poor)}"
-    high = [f"{m.drug} {m.daily_dose_mg:g} mg/day" for m in a.medications
-            if m.drug in MAX_MAINTENANCE_MG_PER_DAY and m.daily_dose_mg is not None
-            and m.daily_dose_mg > MAX_MAINTENANCE_MG_PER_DAY[m.drug] + 1e-9]
+    high = [f"{m['drug']} {m['daily_dose_mg']:g} mg/day" for m in a.medications
+            if m["drug"] in MAX_MAINTENANCE_MG_PER_DAY and m.get("daily_dose_mg") is not None
+            and m["daily_dose_mg"] > MAX_MAINTENANCE_MG_PER_DAY[m["drug"]] + 1e-9]
     if high:
         return False, f"above the maximum maintenance dose (Golder 2016): {', '.join(high)}"
     return True, "no investigational, poorly tolerated or above-maximum maintenance drug"

@@ -54,7 +54,7 @@ def _lowest(a: Assessment, test: str) -> float | None:
     labs = a.labs_of(test)
     if not labs:
         return None
-    return float(min(to_canonical_exact(test, lab.value, lab.unit) for lab in labs))
+    return float(min(to_canonical_exact(test, lab["value"], lab["unit"]) for lab in labs))
 
 
 @accepts_assessment

@@ -97,8 +97,9 @@ def _hypocomplementaemia(a: Assessment) -> str | None:
     if "low_complement" in a.not_attributable:
         return None
     for lab in (a.labs or ()):
-        if lab.test in ("c3", "c4") and lab.low is not None and lab.value < lab.low:
-            return f"lab:{lab.test}={lab.value:g} {lab.unit} (< lab low {lab.low:g})"
+        low = lab.get("low")
+        if lab["test"] in ("c3", "c4") and low is not None and lab["value"] < low:
+            return f"lab:{lab['test']}={lab['value']:g} {lab['unit']} (< lab low {low:g})"
     if "low_complement" in (a.findings or ()):
         return "finding:low_complement"
     return None
@@ -108,7 +109,7 @@ def _extreme(a: Assessment, test: str, lowest: bool) -> tuple[Fraction, str] | N
     labs = a.labs_of(test)
     if not labs:
         return None
-    pairs = [(to_canonical_exact(test, lab.value, lab.unit), f"lab:{test}={lab.value:g} {lab.unit}")
+    pairs = [(to_canonical_exact(test, lab["value"], lab["unit"]), f"lab:{test}={lab['value']:g} {lab['unit']}")
              for lab in labs]
     return (min if lowest else max)(pairs, key=lambda p: p[0])
 

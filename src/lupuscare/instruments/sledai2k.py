@@ -88,20 +88,26 @@ PROTEINURIA_INCREASE_ABOVE = PROTEINURIA_24H_ABOVE  # "recent increase of > 0.5 
 ARTHRITIS_MORE_THAN_JOINTS = 2  # "more than 2 joints with pain and signs of inflammation"
 
 
+_ITEM_ORDER = {i.name: n for n, i in enumerate(ITEMS)}
+
+
 def items_present(a: Assessment) -> dict[str, tuple[str, ...]]:
-    """Item -> the sources (findings or labs) behind it, for every item present."""
+    """Item -> the sources (findings or labs) behind it, for every item present, in item order."""
     out: dict[str, list[str]] = {}
     for finding, sources in a.active.items():
         item = FINDING_TO_ITEM.get(finding)
         if item is not None:
-            out.setdefault(item, []).extend(sources)
-    return {i.name: tuple(out[i.name]) for i in ITEMS if i.name in out}
+            if item in out:
+                out[item].extend(sources)
+            else:
+                out[item] = list(sources)
+    return {k: tuple(out[k]) for k in sorted(out, key=_ITEM_ORDER.__getitem__)}
 
 
 def _max_protein(a: Assessment) -> tuple[str, Fraction] | None:
     """Highest quantified proteinuria as (test, canonical value); 24-h collection preferred."""
     for test in ("urine_protein_24h", "upcr"):
-        values = [to_canonical_exact(test, lab.value, lab.unit) for lab in a.labs_of(test)]
+        values = [to_canonical_exact(test, lab["value"], lab["unit"]) for lab in a.labs_of(test)]
         if values:
             return test, max(values)
     return None
@@ -126,9 +132,10 @@ def compute(a: Assessment, variant: str = "sledai-2k") -> tuple[dict[str, int], 
     points = dict.fromkeys(WEIGHTS, 0)
     explanation: list[ExplanationItem] = []
     warnings: list[str] = []
+    new_only = NEW_ONLY[variant]
     for item, sources in items_present(a).items():
         note = ""
-        if item in NEW_ONLY[variant]:
+        if item in new_only:
             counts, note = _is_new(item, a)
             if a.previous is None:
                 warnings.append(f"{item}: persistence not assessable without 'previous'; scored as new")
