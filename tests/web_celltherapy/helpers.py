@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from lupuscare.web.accounts.models import User
 from lupuscare.web.celltherapy import services
 from lupuscare.web.celltherapy.models import Enrolment, Lot, Programme
 from web.factories import make_assessment, make_clinician, make_coordinator
@@ -78,17 +79,25 @@ def lot_with_results(enrolment: Enrolment, creator, entrant, *, skip: tuple[str,
     return lot
 
 
-def released_lot(world, enrolment: Enrolment | None = None) -> Lot:
+def qc_analyst():
+    return User.objects.filter(username="qc_analyst").first() or \
+        make_coordinator(username="qc_analyst")
+
+
+def released_lot(world, enrolment: Enrolment | None = None, lot_number: str = "UC-26-001") -> Lot:
     """Referred, consented, tested by one user and released by a different one."""
     enrolment = enrolment or refer(world)
     consent(enrolment, world.clinician_a)
-    qa_entrant = make_coordinator(username="qc_analyst")
-    lot = lot_with_results(enrolment, qa_entrant, qa_entrant)
+    qa_entrant = qc_analyst()
+    lot = lot_with_results(enrolment, qa_entrant, qa_entrant, lot_number=lot_number)
     return services.transition_lot(lot, world.coordinator, "released",
                                    at=dt.datetime(2026, 3, 20, 9, tzinfo=UTC))
 
 
 def second_clinician(world):
+    existing = User.objects.filter(username="second_nurse").first()
+    if existing is not None:
+        return existing
     nurse = make_clinician(username="second_nurse", first_name="Sam", last_name="Second")
     world.team_a.members.add(nurse)
     return nurse

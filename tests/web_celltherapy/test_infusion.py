@@ -1,0 +1,146 @@
+"""Dose and infusion: a dose outside tolerance, an infusion without the identity check, or from a
+lot that is not released is refused with the reason and nothing is saved."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lupuscare.errors import InputError
+from lupuscare.web.celltherapy import services
+from lupuscare.web.celltherapy.models import CustodyRecord, FollowUpVisit, Infusion, Lot
+
+from .helpers import UTC, infuse, released_lot, second_clinician
+
+pytestmark = pytest.mark.django_db
+
+
+def _nothing_saved(lot: Lot) -> None:
+    assert Infusion.objects.count() == 0
+    assert FollowUpVisit.objects.count() == 0
+    assert Lot.objects.get(pk=lot.pk).status == "released"
+    assert CustodyRecord.objects.filter(lot=lot).count() == 1
+
+
+@pytest.mark.parametrize("delivered", [62e6 * 1.1, 62e6 * 0.9])
+def test_a_dose_at_the_tolerance_limit_is_as_planned(world, delivered):
+    infusion = infuse(world, released_lot(world), delivered=delivered)
+    assert infusion.dose["as_planned"] is True
+
+
+@pytest.mark.parametrize("delivered", [62e6 * 1.101, 62e6 * 0.899])
+def test_a_dose_just_outside_tolerance_is_refused_and_nothing_saved(world, delivered):
+    lot = released_lot(world)
+    with pytest.raises(InputError) as refused:
+        infuse(world, lot, delivered=delivered)
+    assert refused.value.field == "delivered_cells"
+    assert "tolerance ±10%" in refused.value.message
+    _nothing_saved(lot)
+
+
+def test_without_a_second_verifier_or_scan_the_infusion_is_refused(world):
+    lot = released_lot(world)
+    second_clinician(world)
+    with pytest.raises(InputError) as refused:
+        services.record_infusion(
+            lot.enrolment, world.clinician_a, lot=lot, delivered_cells=62e6, weight_kg=62.0,
+            second_verifier=None, patient_identity_confirmed=True,
+            patient_on_bag=world.patient_a.identifier, coi_on_bag=lot.coi_identifier,
+            lot_on_bag=lot.lot_number, thaw_end=dt.datetime(2026, 3, 21, 9, 50, tzinfo=UTC),
+            started_at=dt.datetime(2026, 3, 21, 10, tzinfo=UTC),
+            ended_at=dt.datetime(2026, 3, 21, 10, 30, tzinfo=UTC))
+    assert refused.value.field == "identity_check.second_verifier"
+    _nothing_saved(lot)
+
+
+def test_the_same_person_cannot_verify_twice(world):
+    lot = released_lot(world)
+    with pytest.raises(InputError, match="different person"):
+        infuse(world, lot, second=world.clinician_a)
+    _nothing_saved(lot)
+
+
+def test_a_bag_with_another_coi_identifier_is_refused(world):
+    lot = released_lot(world)
+    with pytest.raises(InputError) as refused:
+        infuse(world, lot, coi_on_bag="LUP-2026-000099-X")
+    assert refused.value.field == "identity_check.coi_on_bag"
+    _nothing_saved(lot)
+
+
+def test_patient_identity_not_confirmed_is_refused(world):
+    lot = released_lot(world)
+    with pytest.raises(InputError) as refused:
+        infuse(world, lot, patient_identity_confirmed=False)
+    assert refused.value.field == "identity_check.patient_identity_confirmed"
+    _nothing_saved(lot)
+
+
+def test_thaw_to_infusion_limit_is_inclusive(world):
+    lot = released_lot(world)
+    start = dt.datetime(2026, 3, 21, 10, tzinfo=UTC)
+    with pytest.raises(InputError, match="61 min after thawing"):
+        infuse(world, lot, start=start, thaw_end=start - dt.timedelta(minutes=61))
+    _nothing_saved(lot)
+    infusion = infuse(world, lot, start=start, thaw_end=start - dt.timedelta(minutes=60),
+                      second=second_clinician(world))
+    assert infusion.checks["ok"]
+
+
+def test_a_lot_in_testing_cannot_be_infused(world):
+    lot = released_lot(world)
+    Lot.objects.filter(pk=lot.pk).update(status="in_testing")
+    lot.refresh_from_db()
+    with pytest.raises(InputError) as refused:
+        infuse(world, lot)
+    assert refused.value.field == "lot_status"
+
+
+def test_vital_signs_and_reactions_are_flagged_and_stored(world):
+    start = dt.datetime(2026, 3, 21, 10, tzinfo=UTC)
+    infusion = infuse(world, released_lot(world), start=start,
+                      vitals=[{"at": start, "values": {"temperature_c": 38.1,
+                                                       "systolic_mmhg": 90}}],
+                      reactions=[{"at": start, "term": "infusion related reaction",
+                                  "ctcae_grade": 3}])
+    assert infusion.checks["vital_flags"] == [
+        "2026-03-21T10:00:00+00:00 temperature_c 38.1 outside [35.5, 38]"]  # 90 is inside
+    assert infusion.checks["problems"] == [
+        "infusion reaction grade 3: stop the infusion and report"]
+
+
+def test_discharge_checklist_and_observation_time(world):
+    infusion = infuse(world, released_lot(world))
+    end = infusion.ended_at
+    met = {"vital signs stable": True, "no infusion reaction": True}
+    early = services.record_discharge(infusion, world.clinician_a, met=met,
+                                      now=end + dt.timedelta(hours=1, minutes=59))
+    assert early.ready is False
+    assert early.unmet == ["observed 2.0 h of the required 2 h"]  # 1.98 h, shown rounded
+    assert early.stay_near_centre_until is None  # MSC: no CAR-T proximity rule
+    with pytest.raises(InputError, match="already recorded"):
+        services.record_discharge(infusion, world.clinician_a, met=met,
+                                  now=end + dt.timedelta(hours=2))
+
+
+def test_discharge_at_exactly_the_observation_time_with_every_item(world):
+    infusion = infuse(world, released_lot(world))
+    decision = services.record_discharge(
+        infusion, world.clinician_a, met={"vital signs stable": True,
+                                          "no infusion reaction": False},
+        now=infusion.ended_at + dt.timedelta(hours=2))
+    assert decision.unmet == ["no infusion reaction"]
+
+
+def test_the_infusion_page_refuses_with_the_reason(world, client):
+    lot = released_lot(world)
+    client.force_login(world.clinician_a)
+    response = client.post(f"/celltherapy/patients/{world.patient_a.pk}/infusion/", {
+        "enrolment": lot.enrolment_id, "lot": lot.pk, "delivered_cells": "62000000",
+        "weight_kg": "62", "patient_identity_confirmed": "on",
+        "patient_on_bag": world.patient_a.identifier, "coi_on_bag": lot.coi_identifier,
+        "lot_on_bag": lot.lot_number, "thaw_end": "2026-03-21T09:50",
+        "started_at": "2026-03-21T10:00", "ended_at": "2026-03-21T10:30"}, follow=True)
+    assert "Refused: identity_check.second_verifier" in response.content.decode()
+    _nothing_saved(lot)
