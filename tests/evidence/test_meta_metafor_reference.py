@@ -361,3 +361,31 @@ def test_oscillating_fisher_scoring_fails_like_metafor_and_converges_with_stepad
         _check(name, value, rec[name], errors)
     assert not errors, errors
     assert leave1out(res).estimate.size == 9  # refits reuse the step adjustment
+
+
+ZERO = metafor()["zero_tables"]
+
+
+@pytest.mark.parametrize("rec", ZERO, ids=[r["model"] for r in ZERO])
+def test_tables_with_double_zero(rec: dict) -> None:
+    c = metafor()["data"]["zeros"]
+    cells = {"ai": c["ai"], "n1i": c["n1i"], "ci": c["ci"], "n2i": c["n2i"]}
+    res = rma_peto(**cells) if rec["model"] == "PETO" else rma_mh(**cells, measure=rec["model"])
+    keep = res.extra["keep"]
+    assert res.extra["k_yi"] == rec["k_yi"] == 5  # the double-zero table is out of Q
+    errors: list[str] = []
+    for name, value in (("beta", res.estimate), ("se", res.se), ("QE", res.Q)):
+        _check(name, value, rec[name], errors)
+    # metafor lists a weight for every table; the double-zero one has weight 0 except for MH RD.
+    _check("weights", res.weights, np.asarray(rec["weights"])[keep], errors)
+    assert not errors, errors
+
+
+def test_rank_test_with_ties_uses_the_normal_approximation() -> None:
+    rec = metafor()["ranktest_ties"]
+    rk = ranktest(rma(rec["yi"], rec["vi"]))
+    assert not rk.exact
+    errors: list[str] = []
+    _check("tau", rk.tau, rec["tau"], errors)
+    _check("pval", rk.pval, rec["pval"], errors)
+    assert not errors, errors

@@ -251,7 +251,23 @@ osc_fail <- inherits(try(rma(osc$yi, osc$vi), silent = TRUE), "try-error")
 osc_fit <- rma(osc$yi, osc$vi, control = list(stepadj = 0.5))
 convergence_out <- c(list(yi = osc$yi, vi = osc$vi, default_fails = osc_fail), rec_fit(osc_fit))
 
+# 2x2 tables with a double-zero table (dropped from Q, kept in the MH RD weights) and a
+# one-arm zero; rank test with tied variances (normal approximation instead of exact p).
+zeros <- data.frame(ai = c(1, 9, 2, 0, 10, 0), n1i = c(40, 135, 200, 20, 150, 30),
+                    ci = c(2, 23, 7, 0, 8, 3), n2i = c(36, 135, 200, 22, 148, 30))
+zero_out <- list()
+for (m in c("OR", "RR", "RD", "PETO")) {
+  res <- suppressWarnings(if (m == "PETO") rma.peto(ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = zeros) else
+    rma.mh(ai = ai, n1i = n1i, ci = ci, n2i = n2i, data = zeros, measure = m))
+  zero_out[[length(zero_out) + 1]] <- list(model = m, beta = num(res$beta), se = num(res$se),
+    QE = num(res$QE), k_yi = num(res$k.yi), weights = num(weights(res)))
+}
+ties <- list(yi = c(0.1, 0.3, 0.2, 0.5, 0.4, 0.35), vi = c(0.1, 0.1, 0.2, 0.2, 0.3, 0.05))
+rk <- suppressWarnings(ranktest(rma(ties$yi, ties$vi)))
+ties_out <- c(ties, list(tau = num(rk$tau), pval = num(rk$pval)))
+
 data_out <- list(
+  zeros = as.list(zeros),
   bcg = as.list(bcg), egger = as.list(egger), chen = as.list(chen), normand = as.list(normand),
   homog = as.list(homog), prepost = c(as.list(prepost), list(ri = 0.5)), props = as.list(props)
 )
@@ -265,7 +281,8 @@ result <- list(
   data = data_out, escalc = escalc_out, rma = rma_out, confint = confint_out,
   sensitivity = sens_out, influence = infl_out, bias = bias_out, mh = mh_out,
   extensions = ext_out, profile_likelihood = pl_out, predict = pred_out,
-  regtest_knha = regknha_out, subgroups = subgroup_out, convergence = convergence_out
+  regtest_knha = regknha_out, subgroups = subgroup_out, convergence = convergence_out,
+  zero_tables = zero_out, ranktest_ties = ties_out
 )
 dir.create(dirname(out_path), showWarnings = FALSE, recursive = TRUE)
 writeLines(toJSON(result, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = FALSE), out_path)

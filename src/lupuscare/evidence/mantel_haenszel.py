@@ -89,7 +89,7 @@ def rma_mh(
     Q = max(0.0, float(np.sum((yi - beta) ** 2 / vi))) if yi.size > 1 else 0.0
     # MH weights (metafor weights.rma.mh), over the tables shown in plots (double zeros dropped).
     mh_w = {"OR": b * cc / N, "RR": cc * n1 / N, "RD": n1 * n2 / N}[measure]
-    extra = {"counts": c, "model": "MH", "raw_weights": mh_w[keep]}
+    extra = {"counts": c, "model": "MH", "raw_weights": mh_w[keep], "weights_total": mh_w.sum()}
     if measure == "OR":
         extra.update(_cmh_test(a, b, cc, d))
     return _equal_effects_result(beta, se, Q, yi, vi, keep, measure, "MH", level, labels, extra)

@@ -128,7 +128,9 @@ class RMAResult:
         w = self.extra.get("raw_weights")
         if w is None:
             w = 1 / (self.vi + self.tau2)
-        return 100 * w / w.sum()
+            return 100 * w / w.sum()
+        # MH RD: tables without events still carry weight; percentages are of the total.
+        return 100 * w / self.extra.get("weights_total", w.sum())
 
     @property
     def zval(self) -> float:
@@ -176,7 +178,7 @@ class RMAResult:
             out["R2"] = self.R2
         if self.fitstats is not None:
             out["fitstats"] = dict(self.fitstats.__dict__)
-        internal = {"counts", "keep", "all_labels", "raw_weights"}
+        internal = {"counts", "keep", "all_labels", "raw_weights", "weights_total"}
         out.update({k: v for k, v in self.extra.items() if k not in out and k not in internal})
         return _jsonable(out)
 
