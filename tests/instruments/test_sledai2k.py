@@ -155,3 +155,22 @@ def test_swollen_joints_without_attested_arthritis_warn_but_do_not_score(swollen
     r = score({"findings": [], "joints": {"swollen_28": swollen}})
     assert r["total"] == 0
     assert any("arthritis" in w for w in r.warnings) is warned
+
+
+# Lab-derived descriptors at their thresholds, end to end (the rules themselves are pinned in every
+# unit in tests/clinical/test_labs.py).
+@pytest.mark.parametrize(("test", "unit", "at", "hit", "item"), [
+    ("upcr", "mg/g", 500, 501, "proteinuria"),
+    ("upcr", "mg/mmol", 56.56, 56.6, "proteinuria"),
+    ("urine_protein_24h", "g/d", 0.5, 0.51, "proteinuria"),
+    ("urine_rbc", "/[HPF]", 5, 6, "hematuria"),
+    ("urine_wbc", "/[HPF]", 5, 6, "pyuria"),
+    ("platelets", "10*9/L", 100, 99, "thrombocytopenia"),
+    ("wbc", "/uL", 3000, 2900, "leukopenia"),
+    ("temperature", "[degF]", 100.4, 100.5, "fever"),
+])
+def test_lab_descriptor_boundaries(test, unit, at, hit, item):
+    assert score({"labs": [{"test": test, "value": at, "unit": unit}]})["total"] == 0
+    r = score({"labs": [{"test": test, "value": hit, "unit": unit}]})
+    assert r["items"][item] == WEIGHTS[item] == r["total"]
+    assert r.explanation[0].source.startswith(f"lab:{test}=")
