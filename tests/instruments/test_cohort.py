@@ -122,3 +122,12 @@ def test_bad_values_name_column_and_row(column, values, message, row):
     with pytest.raises(InputError, match=message) as e:
         score_frame(pl.DataFrame({column: values}))
     assert e.value.field == f"{column}[{row}]"
+
+
+@pytest.mark.parametrize(("column", "values"), [
+    ("arthritis", [1, 0]), ("not_attributable_fever", ["yes", "no"]), ("lab_upcr", ["0.6", "0.1"]),
+])
+def test_wrong_column_types_are_refused(column, values):
+    with pytest.raises(InputError) as e:
+        score_frame(pl.DataFrame({column: values}))
+    assert e.value.field == column

@@ -90,8 +90,18 @@ def _active(df: pl.DataFrame) -> dict[str, pl.Expr]:
     return out
 
 
+BOOLEAN_COLUMNS = frozenset([*FINDINGS, *(f"not_attributable_{f}" for f in FINDINGS),
+                             "maintenance_ok", "new_features"])
+NUMERIC_COLUMNS = frozenset([*LAB_COLUMNS, *LIMIT_COLUMNS, "pga", "prednisone_eq_mg"])
+
+
 def validate(df: pl.DataFrame) -> None:
-    """``InputError`` naming the column and first bad row for impossible values."""
+    """``InputError`` naming the column (and first bad row) for wrong types or impossible values."""
+    for name, dtype in df.schema.items():
+        if name in BOOLEAN_COLUMNS and dtype != pl.Boolean:
+            raise InputError(name, f"must be a Boolean column (got {dtype})")
+        if name in NUMERIC_COLUMNS and not dtype.is_numeric():
+            raise InputError(name, f"must be a numeric column (got {dtype})")
     checks: list[tuple[str, pl.Expr, str]] = []
     for c in (*LAB_COLUMNS, *LIMIT_COLUMNS, "prednisone_eq_mg"):
         if c in df.columns:
