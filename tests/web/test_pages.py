@@ -229,3 +229,15 @@ def test_admin_changes_are_audited(world: World):
 def test_htmx_requests_carry_the_csrf_token(world: World):
     body = _client(world.clinician_a).get("/patients/").content.decode()
     assert 'hx-headers=\'{"X-CSRFToken": "' in body
+
+
+def test_navigation_lists_only_mounted_apps_for_the_role(world: World):
+    from lupuscare.web.navigation import links_for
+
+    clinician = dict(links_for("clinician"))
+    assert clinician["Patients"] == "/patients/"
+    assert "Administration" not in clinician
+    assert dict(links_for("patient"))["My record"] == "/me/"
+    assert links_for("nobody") == []
+    body = _client(world.clinician_a).get("/patients/").content.decode()
+    assert '<a href="/patients/" aria-current="page">Patients</a>' in body

@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from lupuscare.web.navigation import links_for
+
 from .models import Role
 
 
@@ -18,4 +20,6 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("patient-list")
     if role == Role.ADMIN:
         return redirect("admin:index")
+    if role == Role.COORDINATOR and links_for(role):
+        return redirect(links_for(role)[0][1])  # the cell-therapy board, when that app is mounted
     return render(request, "accounts/home.html")
