@@ -182,16 +182,22 @@ def test_vocabularies_findings_and_damage_items(cohort: Cohort) -> None:
 
 
 def test_documents_score_and_sledai_is_higher_in_flares(cohort: Cohort) -> None:
-    flare, remission = [], []
+    flare, remission, remission_clinical = [], [], []
     for p in cohort.patients[:60]:
         for i, v in enumerate(p.visits):
-            total = score("sledai2k", p.assessment_document(i)).to_dict()["total"]
+            result = score("sledai2k", p.assessment_document(i)).to_dict()
+            total = result["total"]
             (flare if v.state == "flare" else remission if v.state == "remission" else []).append(total)
+            if v.state == "remission":
+                remission_clinical.append(result["clinical_total"])
         sdi = [score("sdi", p.assessment_document(i)).to_dict()["total"] for i in range(len(p.visits))]
         assert sdi == sorted(sdi)  # damage never decreases
     assert statistics.mean(flare) >= 6
     assert statistics.mean(remission) <= 4
     assert statistics.mean(flare) > statistics.mean(remission) + 4
+    # remission means no clinical activity; serology (up to 4 points) may persist
+    assert max(remission) <= 4
+    assert sum(c == 0 for c in remission_clinical) / len(remission_clinical) > 0.97
 
 
 def test_app_users_have_diaries_some_with_planted_effects() -> None:

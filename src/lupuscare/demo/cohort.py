@@ -93,9 +93,10 @@ class Flare:
 @dataclass(frozen=True, slots=True)
 class Visit:
     date: date
-    state: State
+    state: State  # flare; low (low activity, or nephritis still resolving); remission
     flare_kind: FlareKind | None
     findings: tuple[str, ...]
+    not_attributable: tuple[str, ...]  # e.g. proteinuria from damage, not activity
     labs: tuple[LabValue, ...]
     pga: float  # physician global assessment, 0-3
     weight_kg: float
@@ -152,6 +153,7 @@ class SyntheticPatient:
                         "weight_kg": visit.weight_kg},
             "window_days": WINDOW_DAYS,
             "findings": list(visit.findings),
+            "not_attributable": list(visit.not_attributable),
             "joints": {"swollen_28": visit.swollen_28, "tender_28": visit.tender_28},
             "pga": visit.pga,
             "labs": [{"test": lab.test, "value": lab.value, "unit": lab.unit}
@@ -523,7 +525,10 @@ class _PatientBuilder:
         rng = self.rng
         flare = self.flare_on(day)
         systemic, renal, serology = self.activity_on(day)
-        state: State = "flare" if flare else self.monthly_state(day)
+        # resolving nephritis is activity, whatever the systemic state: never labelled remission
+        peak = max((f.peak_upcr for f in self.flares if f.kind == "renal" and f.onset <= day), default=0.0)
+        resolving = renal > 0.15 or renal * peak > 150  # mg/g of proteinuria still from activity
+        state: State = "flare" if flare else ("low" if resolving else self.monthly_state(day))
         domains = flare.domains if flare else ()
         findings: list[str] = []
         swollen = tender = 0
@@ -549,11 +554,16 @@ class _PatientBuilder:
             proteinuria_floor=self.proteinuria_floor(day),
             prednisone_mg=dose_on(self.courses, "prednisone", day),
         )
-        peak = max((f.peak_upcr for f in self.flares if f.kind == "renal" and f.onset <= day), default=0.0)
         labs = draw_labs(rng, self.lab_base, lab_state, self.sex, (day - self.birth).days / 365.25, peak)
         weight = round(self.weight + 0.08 * lab_state.prednisone_mg + float(rng.normal(0, 0.8)), 1)
+        # Proteinuria left after a partial renal response, once nephritis is quiet, is damage: the
+        # clinician marks it not attributable to activity (contracts.md section 2.1).
+        upcr = next(lab.value for lab in labs if lab.test == "upcr")
+        chronic = not resolving and lab_state.proteinuria_floor > 0 and upcr > 500
         return Visit(date=day, state=state, flare_kind=flare.kind if flare else None,
-                     findings=tuple(dict.fromkeys(findings)), labs=tuple(labs), pga=round(float(pga), 1),
+                     findings=tuple(dict.fromkeys(findings)),
+                     not_attributable=("proteinuria",) if chronic else (),
+                     labs=tuple(labs), pga=round(float(pga), 1),
                      weight_kg=weight, swollen_28=swollen, tender_28=tender,
                      systemic=systemic, renal=renal, serology=serology)
 

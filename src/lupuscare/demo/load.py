@@ -415,6 +415,7 @@ class _Loader:
             for i, v in enumerate(s.visits):
                 assessments.append(Assessment(
                     patient=p, date=v.date, window_days=WINDOW_DAYS, findings=list(v.findings),
+                    not_attributable=list(v.not_attributable),
                     swollen_28=v.swollen_28, tender_28=v.tender_28, pga=v.pga,
                     clinician=clinicians[i % len(clinicians)] if clinicians else None))
                 at = _at(v.date)
