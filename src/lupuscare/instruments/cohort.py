@@ -98,6 +98,8 @@ NUMERIC_COLUMNS = frozenset([*LAB_COLUMNS, *LIMIT_COLUMNS, "pga", "prednisone_eq
 def validate(df: pl.DataFrame) -> None:
     """``InputError`` naming the column (and first bad row) for wrong types or impossible values."""
     for name, dtype in df.schema.items():
+        if dtype == pl.Null:  # an all-null column: nothing recorded
+            continue
         if name in BOOLEAN_COLUMNS and dtype != pl.Boolean:
             raise InputError(name, f"must be a Boolean column (got {dtype})")
         if name in NUMERIC_COLUMNS and not dtype.is_numeric():
