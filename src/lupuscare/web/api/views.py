@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
-from ninja import NinjaAPI, Router, Status
+from ninja import NinjaAPI, Router
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.security import django_auth
@@ -26,6 +26,14 @@ from lupuscare.web.accounts.permissions import (
 )
 from lupuscare.web.records import audit
 from lupuscare.web.records.models import Assessment, AuditAction, LabResult, Patient
+
+try:  # django-ninja 1.6+ (tuples are deprecated there); older versions take (status, body)
+    from ninja import Status
+except ImportError:  # pragma: no cover - the constraints pin a version that has it
+
+    def Status(status_code: int, value):  # noqa: N802 - stands in for the class
+        return status_code, value
+
 
 from .schemas import (
     AssessmentIn,
