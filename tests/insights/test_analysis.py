@@ -70,3 +70,16 @@ def test_short_diaries_say_not_enough_information():
     report = run_patient(3, 20, [], 0.8)
     assert all(i.status == "not_enough_data" for i in report.insights)
     assert all(i.message.startswith("Not enough information yet") for i in report.insights)
+
+
+def test_only_the_most_recent_180_days_are_analysed():
+    from lupuscare.demo.diary import generate_diary
+
+    trace = generate_diary(9, START, 400, [], completeness=0.8)
+    full = DiarySeries.from_rows(trace.rows, start=trace.start, days=trace.days)
+    report = analyse(full)
+    assert report.analysed_days == 180
+    assert report.analysed_from == START + timedelta(days=220)
+    recent = DiarySeries.from_rows([r for r in trace.rows if r.date >= report.analysed_from],
+                                   start=report.analysed_from, days=180)
+    assert [i.to_dict() for i in analyse(recent).insights] == [i.to_dict() for i in report.insights]

@@ -36,6 +36,15 @@ class DiarySeries:
     def dates(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range(self.days)]
 
+    def last(self, days: int) -> DiarySeries:
+        """The most recent ``days`` days (the whole series when it is shorter)."""
+        if days >= self.days:
+            return self
+        cut = self.days - days
+        return DiarySeries(start=self.start + timedelta(days=cut), days=days,
+                           symptoms={k: v[cut:] for k, v in self.symptoms.items()},
+                           triggers={k: v[cut:] for k, v in self.triggers.items()})
+
     def weekday(self) -> np.ndarray:
         first = self.start.weekday()
         return (first + np.arange(self.days)) % 7
