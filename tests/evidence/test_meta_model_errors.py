@@ -48,10 +48,20 @@ def test_zero_variance_is_rejected_where_it_breaks_the_estimator() -> None:
     assert err.value.field == "vi"
 
 
-def test_paule_mandel_without_root_raises_convergence_error() -> None:
-    # mad(y) = 0, so metafor's tau2.max is 100, and Q(100) = 800000/100 is still above k - 1.
+def test_paule_mandel_searches_beyond_metafors_tau2_max() -> None:
+    # mad(y) = 0, so metafor's tau2.max is 100 and metafor stops ("tau2.max too low"); the
+    # root (Q(tau2) = k - 1) exists further out and is found.
+    y, v = [0.0, 0.0, 0.0, 0.0, 1000.0], [1e-6] * 5
+    res = rma(y, v, method="PM")
+    assert res.tau2 > 100
+    w = 1 / (np.array(v) + res.tau2)
+    mu = np.sum(w * y) / w.sum()
+    assert np.sum(w * (np.array(y) - mu) ** 2) == pytest.approx(4.0, rel=1e-9)
+
+
+def test_root_search_gives_up_with_convergence_error() -> None:
     with pytest.raises(ConvergenceError) as err:
-        rma([0.0, 0.0, 0.0, 0.0, 1000.0], [1e-6] * 5, method="PM")
+        rma([0.0, 0.0, 0.0, 0.0, 1e8], [1e-6] * 5, method="PM")  # tau2 ~ 2e15
     assert err.value.field == "tau2"
     assert isinstance(err.value, InputError)
 

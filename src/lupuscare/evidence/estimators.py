@@ -25,6 +25,7 @@ from lupuscare.evidence.errors import ConvergenceError
 THRESHOLD = 1e-5  # metafor control$threshold
 MAXITER = 100  # metafor control$maxiter
 TAU2_MAX = 100.0  # metafor control$tau2.max, raised to 10·mad(y)² (root-search interval end)
+TAU2_LIMIT = 1e12  # beyond this a root search gives up (ConvergenceError)
 LL0_TOL = np.finfo(float).eps ** 0.25  # metafor control$tol, used by the ll0 check
 
 METHODS = ("EE", "DL", "REML", "ML", "PM", "EB", "HE", "SJ", "HS")
@@ -240,10 +241,7 @@ def genqm(y: np.ndarray, vi: np.ndarray, X: np.ndarray, a: np.ndarray) -> Tau2Es
     if upper_tail(0.0) > 0.5:
         tau2 = 0.0
     else:
-        upper = tau2_max(y)
-        if upper_tail(upper) < 0.5:
-            raise ConvergenceError("tau2", f"GENQM: no root below tau2 = {upper:g}")
-        tau2 = float(brentq(lambda t: upper_tail(t) - 0.5, 0.0, upper, xtol=1e-12))
+        tau2 = _solve_q(lambda t: 0.5 - upper_tail(t), "GENQM", tau2_max(y))
     PV = P * vi[None, :]
     trP = float(np.trace(P))
     se = np.sqrt(
@@ -282,12 +280,17 @@ def tau2_max(y: np.ndarray) -> float:
 
 
 def _solve_q(f: Callable[[float], float], name: str, upper: float) -> float:
+    """Root of a decreasing f on [0, ∞): 0 if f(0) < 0. The search starts on metafor's
+    interval [0, upper] and widens it tenfold as needed (metafor stops with "tau2.max too low"
+    instead; a Q-type equation always has its root at a finite τ²)."""
     if f(0.0) < 0:
         return 0.0
-    if f(upper) > 0:
-        raise ConvergenceError(
-            "tau2", f"{name}: no root below tau2 = {upper:g}; the data are too heterogeneous"
-        )
+    while f(upper) > 0:
+        upper *= 10
+        if upper > TAU2_LIMIT:
+            raise ConvergenceError(
+                "tau2", f"{name}: no root below tau2 = {TAU2_LIMIT:g}; check the data's scale"
+            )
     return float(brentq(f, 0.0, upper, xtol=1e-14, rtol=1e-13, maxiter=500))
 
 
