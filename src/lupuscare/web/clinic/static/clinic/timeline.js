@@ -18,7 +18,7 @@
     var node = document.getElementById("timeline-data");
     if (!node || typeof Plotly === "undefined") { return; }
     var d = JSON.parse(node.textContent);
-    var config = { displaylogo: false, responsive: true };
+    var config = { displaylogo: false, displayModeBar: false, responsive: true };
     var s = d.scores;
     var activity = [
       { x: s.dates, y: s.sledai2k, name: "SLEDAI-2K", mode: "lines+markers" },
