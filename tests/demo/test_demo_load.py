@@ -35,8 +35,15 @@ from lupuscare.web.records.models import (
 )
 
 pytestmark = pytest.mark.django_db
-N = 12
+N = 8
 SEED = 5
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(request, settings) -> None:
+    """Argon2 is slow by design; only the login test needs the real hasher."""
+    if request.node.name != "test_printed_logins_authenticate_with_their_roles":
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def authenticate(username: str, password: str):
