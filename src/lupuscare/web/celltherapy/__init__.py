@@ -1,1 +1,6 @@
-"""Cell-therapy programmes (filled by a later issue)."""
+"""Cell-therapy programmes in the web app: the Django shell around ``lupuscare.celltherapy``.
+
+``models`` stores, ``services`` writes (one transaction per step, rules from the core),
+``views`` and ``templates`` show, ``board`` and ``outcomes`` summarise, ``demo`` loads the demo
+trial. See docs/celltherapy-web.md.
+"""

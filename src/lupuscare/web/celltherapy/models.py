@@ -273,7 +273,8 @@ class Infusion(models.Model):
     reactions, as checked by the core at the time."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="infusions")
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="infusions")
+    # RESTRICT: a lot with an infusion cannot be deleted on its own, only with its order
+    lot = models.ForeignKey(Lot, on_delete=models.RESTRICT, related_name="infusions")
     weight_kg = models.FloatField(null=True, blank=True)
     height_cm = models.FloatField(null=True, blank=True)
     target_cells = models.FloatField()
