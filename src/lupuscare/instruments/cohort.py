@@ -19,7 +19,8 @@ Frame schema (one row per visit; every column optional unless stated; docs/instr
   investigational and no poorly tolerated maintenance drug; null = unknown).
 - for LLDAS "no new features": ``patient_id`` and ``date`` (the previous visit is the patient's
   preceding row by date), or a precomputed Boolean ``new_features``; otherwise the criterion is
-  null.
+  null. A frame already ordered by (patient_id, date) is fastest; any other order is sorted
+  internally (about a second more per million rows) and returned in its original order.
 
 Output: the input columns plus ``sledai2k``, ``clinical_sledai``, ``lldas`` with its five
 criterion columns (``lldas_<criterion>``), and ``doris`` with its three (``doris_<criterion>``).
@@ -132,8 +133,9 @@ _ACTIVE = {f: f"_active_{f}" for f in _FINDING_ORDER}
 def score_frame(df: pl.DataFrame) -> pl.DataFrame:
     """Add SLEDAI-2K, clinical SLEDAI, LLDAS and DORIS (with criteria) to a visits frame."""
     validate(df)
-    # Stage 1: active findings, materialised once (reused by every rule below).
-    work = df.with_columns([e.alias(_ACTIVE[f]) for f, e in _active(df).items()])
+    # Stage 1: active findings, computed once (reused by every rule below). Lazy, so Polars can
+    # share common subexpressions and run the stages in one optimised plan.
+    work = df.lazy().with_columns([e.alias(_ACTIVE[f]) for f, e in _active(df).items()])
     active = {f: pl.col(c) for f, c in _ACTIVE.items()}
     item_present = {i.name: pl.any_horizontal([active[f] for f in i.findings]) for i in sledai2k.ITEMS}
     total = pl.sum_horizontal([item_present[i.name].cast(pl.Int64) * i.weight for i in sledai2k.ITEMS])
@@ -142,14 +144,17 @@ def score_frame(df: pl.DataFrame) -> pl.DataFrame:
     major = pl.any_horizontal([active[f] for f in sorted(lldas.MAJOR_FINDINGS)])
     # All active findings packed into one integer, so "new since the previous visit" is one shift.
     mask = pl.sum_horizontal([active[f].cast(pl.Int64) * (1 << i) for i, f in enumerate(_FINDING_ORDER)])
-    work = work.with_columns(total.alias("sledai2k"), (total - serology).alias("clinical_sledai"),
+    work = work.with_columns(total.alias("sledai2k"), serology.alias("_serology"),
                              major.alias("_major"), mask.alias("_mask"))
+    work = work.with_columns((pl.col("sledai2k") - pl.col("_serology")).alias("clinical_sledai"))
 
     if "new_features" in df.columns:
         no_new = ~pl.col("new_features")
     elif "patient_id" in df.columns and "date" in df.columns:
-        prev = pl.col("_mask").shift(1).over("patient_id", order_by="date")
-        no_new = (pl.col("_mask") & ~prev) == 0  # null on a patient's first visit
+        work = work.collect().lazy()  # materialise once: the previous-visit step reads it again
+        narrow = work.select("patient_id", "date", "_mask").collect()
+        work = work.with_columns(_previous_mask(narrow))
+        no_new = (pl.col("_mask") & ~pl.col("_prev")) == 0  # null on a patient's first visit
     else:
         no_new = pl.lit(None, dtype=pl.Boolean)
 
@@ -175,7 +180,30 @@ def score_frame(df: pl.DataFrame) -> pl.DataFrame:
         _kleene_all([f"lldas_{k}" for k in LLDAS_CRITERIA]).alias("lldas"),
         _kleene_all([f"doris_{k}" for k in DORIS_CRITERIA]).alias("doris"),
     )
-    return work.drop([*_ACTIVE.values(), "_major", "_mask"])
+    helpers = [*_ACTIVE.values(), "_major", "_mask", "_serology"]
+    if "_prev" in work.collect_schema().names():
+        helpers.append("_prev")
+    return work.drop(helpers).collect()
+
+
+def _previous_mask(narrow: pl.DataFrame) -> pl.Series:
+    """Each visit's previous active-finding mask (the patient's preceding row by date), or null.
+
+    A frame already ordered by (patient_id, date), as exports usually are, needs one shift; any
+    other order is stably sorted first and the result scattered back to the original rows.
+    """
+    pid, date = pl.col("patient_id"), pl.col("date")
+    ordered_already = narrow.select(
+        ((pid > pid.shift(1)) | ((pid == pid.shift(1)) & (date >= date.shift(1)))).slice(1).all()
+    ).item()
+    same = pid == pid.shift(1)
+    prev_expr = pl.when(same).then(pl.col("_mask").shift(1)).alias("_prev")
+    if ordered_already:
+        return narrow.select(prev_expr).to_series()
+    order = narrow.select(pl.arg_sort_by(["patient_id", "date"], maintain_order=True)).to_series()
+    prev_sorted = narrow[order].select(prev_expr).to_series()
+    prev = pl.Series("_prev", [], dtype=pl.Int64).extend_constant(None, narrow.height)
+    return prev.scatter(order, prev_sorted)
 
 
 def _kleene_all(columns: list[str]) -> pl.Expr:
