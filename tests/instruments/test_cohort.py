@@ -117,6 +117,7 @@ def test_new_features_column_is_used_when_given():
     ("pga", [0.55, 1.0], "one decimal", 0),
     ("lab_platelets", [100.0, 5.0, -1.0], ">= 0", 2),
     ("prednisone_eq_mg", [float("nan"), 1.0], "finite", 0),
+    ("lab_upcr", [0.1, float("inf")], "finite", 1),
 ])
 def test_bad_values_name_column_and_row(column, values, message, row):
     with pytest.raises(InputError, match=message) as e:
@@ -131,3 +132,17 @@ def test_wrong_column_types_are_refused(column, values):
     with pytest.raises(InputError) as e:
         score_frame(pl.DataFrame({column: values}))
     assert e.value.field == column
+
+
+def test_visits_need_patient_and_date_when_ordered_by_them():
+    with pytest.raises(InputError) as e:
+        score_frame(pl.DataFrame({"patient_id": [1, 1], "date": [1, None], "arthritis": [True, False]}))
+    assert e.value.field == "date[1]"
+
+
+def test_previous_visit_follows_dates_not_row_order():
+    df = pl.DataFrame({"patient_id": [7, 7, 7], "date": [3, 1, 2],
+                       "alopecia": [True, False, True]})
+    out = score_frame(df)
+    # day 1: first visit (null); day 2: alopecia new (False); day 3: alopecia persists (True)
+    assert out["lldas_no_new_features"].to_list() == [True, None, False]

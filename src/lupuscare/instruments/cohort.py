@@ -106,6 +106,9 @@ def validate(df: pl.DataFrame) -> None:
         if name in NUMERIC_COLUMNS and not dtype.is_numeric():
             raise InputError(name, f"must be a numeric column (got {dtype})")
     checks: list[tuple[str, pl.Expr, str]] = []
+    if "patient_id" in df.columns and "date" in df.columns:
+        for c in ("patient_id", "date"):
+            checks.append((c, pl.col(c).is_null(), "must not be null"))
     for c in (*LAB_COLUMNS, *LIMIT_COLUMNS, "prednisone_eq_mg"):
         if c in df.columns:
             checks.append((c, pl.col(c) < 0, "must be >= 0"))
@@ -115,7 +118,7 @@ def validate(df: pl.DataFrame) -> None:
                        "is recorded to one decimal place"))
     for c in (*LAB_COLUMNS, *LIMIT_COLUMNS, "prednisone_eq_mg", "pga"):
         if c in df.columns:
-            checks.append((c, pl.col(c).is_nan(), "must be a finite number"))
+            checks.append((c, pl.col(c).is_nan() | pl.col(c).is_infinite(), "must be a finite number"))
     if not checks:
         return
     flags = df.select([e.fill_null(False).arg_max().alias(f"i{i}") for i, (_, e, _) in enumerate(checks)]
@@ -127,6 +130,8 @@ def validate(df: pl.DataFrame) -> None:
 
 
 _FINDING_ORDER = tuple(FINDINGS)
+if len(_FINDING_ORDER) > 62:  # the packed mask is an Int64
+    raise RuntimeError("too many findings to pack into one Int64 mask; split the mask")
 _ACTIVE = {f: f"_active_{f}" for f in _FINDING_ORDER}
 
 
