@@ -131,7 +131,12 @@ def test_loading_again_is_a_no_op_and_a_different_cohort_needs_reset() -> None:
     assert again.already_loaded and LabResult.objects.count() == labs
     with pytest.raises(DemoRefused, match="--reset"):
         load_demo(N + 1, SEED)
+    old_last_lab = LabResult.objects.order_by("id").last().id
+    old_last_entry = DiaryEntry.history.order_by("history_id").last().history_id
     replaced = load_demo(N + 1, SEED + 1, reset=True)
+    # ids of removed rows (which the audit log may name) are never handed out again
+    assert LabResult.objects.order_by("id").first().id > old_last_lab
+    assert DiaryEntry.history.order_by("history_id").first().history_id > old_last_entry
     assert not replaced.already_loaded
     assert Patient.objects.count() == N + 1 and DemoCohort.objects.get().seed == SEED + 1
     assert replaced.counts["labresult"] == expected_counts(N + 1, SEED + 1)["labresult"]

@@ -33,7 +33,6 @@ from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import DO_NOTHING, ProtectedError
 from django.utils import timezone as django_timezone
@@ -238,9 +237,9 @@ def _bulk(model, objs: list) -> list:
 
 
 # The two bulky record types (nine in ten demo rows) skip the ORM's per-value machinery: rows and
-# their history rows go in with executemany, ids reserved inside the load transaction (the
-# database's id sequence is reset afterwards, as Django's loaddata does). The rows are the same as
-# bulk_create_with_history would write; tests compare them.
+# their history rows go in with executemany, with ids reserved from the database's id sequence
+# inside the load transaction (SQLite and PostgreSQL; other databases take the ORM path). The rows
+# are the same as bulk_create_with_history would write; tests compare them.
 _FAST_MODELS = (LabResult, DiaryEntry)
 _HISTORY_COLUMNS = {"history_id", "history_date", "history_change_reason", "history_type",
                     "history_user_id"}
@@ -251,7 +250,7 @@ def _fast_insert_supported(model) -> bool:
     history = model.history.model
     mine = {f.attname for f in model._meta.concrete_fields}
     theirs = {f.attname for f in history._meta.concrete_fields}
-    return theirs == mine | _HISTORY_COLUMNS
+    return connection.vendor in ("sqlite", "postgresql") and theirs == mine | _HISTORY_COLUMNS
 
 
 def _fast_insert(model, objs: list) -> None:
@@ -261,13 +260,13 @@ def _fast_insert(model, objs: list) -> None:
         if getattr(model_field, "auto_now", False) or getattr(model_field, "auto_now_add", False):
             for obj in objs:
                 setattr(obj, model_field.attname, now)
-    first_id = _next_id(model)
+    first_id = _reserve_ids(model, len(objs))
     for i, obj in enumerate(objs):
         obj.pk = first_id + i
     fields = list(model._meta.concrete_fields)
     rows = _prepared_rows(fields, objs)
     _executemany(model._meta.db_table, [f.column for f in fields], rows)
-    first_history_id = _next_id(history)
+    first_history_id = _reserve_ids(history, len(objs))
     history_fields = [f for f in history._meta.concrete_fields if f.attname not in _HISTORY_COLUMNS]
     by_name = {f.attname: i for i, f in enumerate(fields)}
     order = [by_name[f.attname] for f in history_fields]
@@ -281,18 +280,30 @@ def _fast_insert(model, objs: list) -> None:
                  + ["history_id", "history_date", "history_change_reason", "history_type",
                     history._meta.get_field("history_user").column],
                  history_rows)
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [model, history]):
-            cursor.execute(sql)
 
 
-def _next_id(model) -> int:
+def _reserve_ids(model, n: int) -> int:
+    """First of ``n`` consecutive primary keys no row has had: past both the largest id and the
+    database's id sequence (so ids of deleted rows, which the audit log may name, are not reused),
+    and the sequence is moved past the block (PostgreSQL) or moves itself (SQLite AUTOINCREMENT)."""
     qn = connection.ops.quote_name
-    pk = model._meta.pk.column
+    table, pk = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX({qn(pk)}) FROM {qn(model._meta.db_table)}")
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+            (sequence,) = cursor.fetchone()
+            cursor.execute(f"SELECT MAX({qn(pk)}) FROM {qn(table)}")
+            (current,) = cursor.fetchone()
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            (first,) = cursor.fetchone()
+            first = max(first, (current or 0) + 1)
+            cursor.execute("SELECT setval(%s, %s)", [sequence, first + n - 1])
+            return first
+        cursor.execute(f"SELECT MAX({qn(pk)}) FROM {qn(table)}")
         (current,) = cursor.fetchone()
-    return (current or 0) + 1
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        return max(current or 0, row[0] if row else 0) + 1
 
 
 def _prepared_rows(fields: list, objs: list) -> list[list]:
