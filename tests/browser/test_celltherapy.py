@@ -1,0 +1,135 @@
+"""The cell-therapy main flow in a real browser: referral, eligibility, consent, lot release by
+two people, infusion with the bedside check, a follow-up visit and the endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from web.factories import (
+    PASSWORD,
+    make_assessment,
+    make_clinician,
+    make_coordinator,
+    make_medication,
+    make_world,
+)
+from web_celltherapy.helpers import NEGATIVE_DONOR, PASSING_RESULTS, make_programme
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def setup(transactional_db):
+    world = make_world()
+    today = timezone.localdate()
+    programme = make_programme(name="UC-MSC trial", criteria_set="wang2014_nct01741857",
+                               ethics_valid_from=today - dt.timedelta(days=400),
+                               ethics_valid_to=today + dt.timedelta(days=400))
+    make_assessment(world.patient_a, date=today - dt.timedelta(days=30),
+                    findings=["arthritis", "rash_generalized", "alopecia"], pga=2.0)
+    make_medication(world.patient_a, drug="prednisone", daily_dose_mg=30.0,
+                    start=today - dt.timedelta(days=400), stop=today - dt.timedelta(days=300))
+    make_medication(world.patient_a, drug="mycophenolate_mofetil", daily_dose_mg=2000.0,
+                    start=today - dt.timedelta(days=400), stop=today - dt.timedelta(days=200))
+    nurse = make_clinician(username="second_nurse")
+    world.team_a.members.add(nurse)
+    make_coordinator(username="qc_analyst")
+    return world, programme, today
+
+
+def _as(page, login, username: str) -> None:
+    if page.get_by_role("button", name="Log out").count():
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_load_state()
+    login(username, PASSWORD)
+
+
+def _submit(page, name: str) -> str:
+    page.get_by_role("button", name=name, exact=True).click()
+    page.wait_for_load_state()
+    return page.locator(".messages").inner_text()
+
+
+def test_referral_to_endpoint_in_the_browser(page, login, setup):
+    world, programme, today = setup
+    url = f"/celltherapy/patients/{world.patient_a.pk}/"
+    label = page.get_by_label
+
+    # a clinician of the patient's care team refers
+    _as(page, login, "dr_in_team")
+    page.goto(url)
+    label("Referral reason").fill("refractory SLE despite MMF")
+    assert "Referred." in _submit(page, "Refer")
+    assert "Order allowed: investigational_trial" in page.locator("#gate-status").inner_text()
+
+    # eligibility: SLEDAI-2K from the visit, courses from the record, failure attested
+    label("Screening visit").select_option(label=str(today - dt.timedelta(days=30)))
+    for box in page.locator("input[name=failed_courses]").all():
+        box.check()
+    assert "Eligible." in _submit(page, "Assess eligibility")
+    assert "sledai2k_total 8 meets >= 8" in page.locator("table").first.inner_text()
+
+    # consent, signed before collection
+    label("Consent document ID").fill("CF-001")
+    label("Signed on").fill(str(today - dt.timedelta(days=25)))
+    page.locator("input[name=scopes][value=treatment]").check()
+    assert "Consent recorded." in _submit(page, "Record consent")
+
+    # the QC analyst creates the lot and enters every release result
+    _as(page, login, "qc_analyst")
+    page.goto(url)
+    page.get_by_text("New lot (collection)").click()
+    label("Lot number").fill("UC-B-001")
+    label("Collected on").fill(str(today - dt.timedelta(days=20)))
+    label("Collection site").fill("GMP suite 1")
+    label("Passage").fill("3")
+    for test, value in NEGATIVE_DONOR.items():
+        page.locator(f"input[name=donor_{test}]").fill(value)
+    assert "created with identifier LUP-" in _submit(page, "Create lot")
+    label("New lot status").select_option("in_testing")
+    _submit(page, "Change lot status")
+    for attribute, value in PASSING_RESULTS.items():
+        page.locator("select[name=attribute]").select_option(attribute)
+        label("Result value").fill(str(value))
+        assert f"{attribute} entered." in _submit(page, "Enter result")
+    # the analyst may not release a lot they tested
+    label("New lot status").select_option("released")
+    assert "two-person rule" in _submit(page, "Change lot status")
+
+    # a different person releases
+    _as(page, login, "coordinator")
+    page.goto(url)
+    label("New lot status").select_option("released")
+    assert "is now released" in _submit(page, "Change lot status")
+    coi = page.locator(".lot h4 code").inner_text()
+
+    # infusion eight days ago, with the two-person bedside check
+    _as(page, login, "dr_in_team")
+    page.goto(url)
+    start = dt.datetime.combine(today - dt.timedelta(days=8), dt.time(10, 0))
+    label("Delivered viable cells").fill("62000000")
+    label("Patient identity confirmed (wristband and spoken)").check()
+    label("Patient identifier on bag").fill(world.patient_a.identifier)
+    label("Chain-of-identity on bag").fill(coi)
+    label("Lot number on bag").fill("UC-B-001")
+    label("Second verifier (username)").fill("second_nurse")
+    label("Thaw ended").fill((start - dt.timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M"))
+    label("Infusion started").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    label("Infusion ended").fill((start + dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"))
+    assert "Infusion recorded." in _submit(page, "Record infusion")
+    assert "week 1" in page.locator("table").last.inner_text()
+
+    # the week-1 clinic visit, linked, and the endpoint
+    make_assessment(world.patient_a, date=today - dt.timedelta(days=1), findings=[], pga=0.5)
+    page.goto(url)
+    label("Planned visit").select_option("week 1")
+    label("Clinic visit").select_option(label=str(today - dt.timedelta(days=1)))
+    assert "week 1 recorded." in _submit(page, "Link follow-up visit")
+    label("Endpoint at visit").select_option("week 1")
+    assert "tolerated" in _submit(page, "Compute endpoint")
+    assert "Immediate tolerance" in page.locator("#endpoints").inner_text()
+    assert "stage: endpoint" in page.locator("#stage").inner_text()
+    assert page.console_errors == []  # no CSP violation, no script error
