@@ -58,8 +58,10 @@ DERIVABLE_FINDINGS: frozenset[str] = frozenset(
 
 
 def _fields(lab: Any) -> tuple[Any, ...]:
-    if isinstance(lab, dict) or (not hasattr(lab, "test") and isinstance(lab, Mapping)):
-        return lab.get("test"), lab.get("value"), lab.get("unit"), lab.get("low"), lab.get("high")
+    """(test, value, unit, low, high) of a lab given as a mapping or as an object."""
+    if type(lab) is dict or (not hasattr(lab, "test") and isinstance(lab, Mapping)):
+        get = lab.get
+        return get("test"), get("value"), get("unit"), get("low"), get("high")
     return lab.test, lab.value, lab.unit, getattr(lab, "low", None), getattr(lab, "high", None)
 
 

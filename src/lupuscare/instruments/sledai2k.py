@@ -143,7 +143,8 @@ def compute(a: Assessment, variant: str = "sledai-2k") -> tuple[dict[str, int], 
                 explanation.append(ExplanationItem(item, 0, "; ".join(sources), f"not scored: {note}"))
                 continue
         points[item] = WEIGHTS[item]
-        explanation.append(ExplanationItem(item, WEIGHTS[item], "; ".join(sources), note))
+        source = sources[0] if len(sources) == 1 else "; ".join(sources)
+        explanation.append(ExplanationItem(item, WEIGHTS[item], source, note))
     return points, explanation, warnings
 
 
@@ -161,9 +162,12 @@ def check_options(variant: str, window_days: int | None, a: Assessment | None = 
     return window
 
 
+_VARIANT_NAMES = {"sledai-2k": "SLEDAI-2K", "selena-sledai": "SELENA-SLEDAI", "sledai": "SLEDAI (1992)"}
+_VERSIONS = {(v, w): f"{n}, {w}-day window" for v, n in _VARIANT_NAMES.items() for w in WINDOW_DAYS}
+
+
 def version(variant: str, window: int) -> str:
-    name = {"sledai-2k": "SLEDAI-2K", "selena-sledai": "SELENA-SLEDAI", "sledai": "SLEDAI (1992)"}[variant]
-    return f"{name}, {window}-day window"
+    return _VERSIONS[variant, window]
 
 
 @accepts_assessment
