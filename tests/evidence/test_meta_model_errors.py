@@ -91,3 +91,11 @@ def test_sensitivity_verbs_refuse_what_they_cannot_do() -> None:
 def test_few_studies_with_z_test_is_flagged() -> None:
     assert any("knha" in n for n in rma(Y, V).notes)
     assert not rma(Y, V, test="knha").notes
+
+
+def test_knapp_hartung_with_no_residual_variation_is_refused_not_nan() -> None:
+    # metafor returns SE 0 and a NaN test statistic here; we name the cause instead.
+    with pytest.raises(InputError) as err:
+        rma([0.2, 0.2, 0.2], [0.01, 0.02, 0.03], test="knha")
+    assert err.value.field == "test"
+    assert rma([0.2, 0.2, 0.2], [0.01, 0.02, 0.03]).se > 0

@@ -60,7 +60,9 @@ def test_scaling_effects_by_c_scales_estimate_and_se_by_c(data, method: str, c: 
     assert b.se == pytest.approx(c * a.se, rel=1e-6, abs=1e-7 * c)
     assert b.tau2 == pytest.approx(c**2 * a.tau2, rel=1e-5, abs=1e-9 * c**2)
     assert pytest.approx(a.Q, rel=1e-9) == b.Q
-    assert pytest.approx(a.I2, rel=1e-5, abs=1e-7) == b.I2
+    # I² is in percent: the tau2 tolerance (1e-9·c²) over within-study variances down to
+    # 0.005·c² allows 2e-5 percentage points.
+    assert pytest.approx(a.I2, rel=1e-5, abs=1e-4) == b.I2
 
 
 @SETTINGS

@@ -334,6 +334,8 @@ def fit_model(
 ) -> RMAResult:
     """Fit on a ready design matrix: used by ``rma`` and by refits (leave-one-out, cumulative)."""
     k, p = X.shape
+    if p > 1 and np.linalg.matrix_rank(X) < p:
+        raise InputError("mods", "design matrix is not of full rank for these studies")
     if method != "EE" and k < 2 and not allow_k1:
         raise InputError("yi", f"a random-effects model ({method}) needs at least 2 studies")
     if k < p or (method != "EE" and k <= p and not (allow_k1 and k == 1)):
@@ -357,13 +359,18 @@ def fit_model(
         a = np.asarray(weights, dtype=float).reshape(-1)
         if a.size != k or np.any(~np.isfinite(a)) or np.any(a < 0):
             raise InputError("weights", "need one non-negative weight per study")
-    res = _fit(y, v, X, tuple(names), est, method, test, level, measure, labels, ni, a)
+    control = {"stepadj": stepadj, "maxiter": maxiter}
+    res = _fit(y, v, X, tuple(names), est, method, test, level, measure, labels, ni, a, control)
     if stepadj != 1.0 or maxiter is not None:  # refits (leave1out, influence...) reuse them
         res.extra["control"] = {"stepadj": stepadj, "maxiter": maxiter}
     return res
 
 
-def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels, ni, a=None):
+def _fit(
+    y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels, ni, a=None,
+    control=None,
+):  # fmt: skip
+    control = control or {}
     k, p = X.shape
     tau2 = est.tau2
     if np.any(v + tau2 <= 0):
@@ -385,8 +392,16 @@ def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels
         rss_f = float(np.sum(w * resid * resid))
     df: int | None = None
     if test == "knha":
-        s2w = 0.0 if rss_knha <= np.finfo(float).eps else rss_knha / (k - p) if k > p else np.nan
-        vb = s2w * vb
+        if k <= p:
+            raise InputError("test", "Knapp-Hartung needs more studies than coefficients")
+        if rss_knha <= np.finfo(float).eps:
+            # metafor sets the factor to 0: a zero SE and a 0/0 test statistic. Refuse instead.
+            raise InputError(
+                "test",
+                "Knapp-Hartung is undefined here: the effects fit the model exactly (no residual "
+                "variation), so its variance factor is 0; use test='z'",
+            )
+        vb = rss_knha / (k - p) * vb
         df = k - p
     se = np.sqrt(np.diag(vb))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -441,7 +456,7 @@ def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels
             QM_df = (m, None)
             QM_pval = dist.chi2_sf(QM, m)
         if method != "EE" and "intrcpt" in names:
-            R2 = _pseudo_r2(y, v, method, tau2)
+            R2 = _pseudo_r2(y, v, method, tau2, control)
     # Prediction interval for the pooled effect (intercept-only models).
     pi_lb = pi_ub = None
     if p == 1:
@@ -464,10 +479,10 @@ def _fit(y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels
     )  # fmt: skip
 
 
-def _pseudo_r2(y, v, method, tau2_me) -> float:
+def _pseudo_r2(y, v, method, tau2_me, control) -> float:
     """metafor's R²: proportional reduction in τ² relative to the intercept-only model."""
     X0 = np.ones((y.size, 1))
-    tau2_re = estimate_tau2(method, y, v, X0).tau2
+    tau2_re = estimate_tau2(method, y, v, X0, **control).tau2
     if tau2_re == 0:
         return 0.0
     return max(0.0, 100 * (tau2_re - tau2_me) / tau2_re)

@@ -158,6 +158,7 @@ class Influence:
     weight: np.ndarray
     dfbetas: np.ndarray
     influential: np.ndarray
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         rows = []
@@ -168,7 +169,7 @@ class Influence:
                 "QE_del": self.QE_del[i], "hat": self.hat[i], "weight": self.weight[i],
                 "dfbetas": list(self.dfbetas[i]), "influential": bool(self.influential[i]),
             })  # fmt: skip
-        return _jsonable({"rows": rows})
+        return _jsonable({"rows": rows, "notes": list(self.notes)})
 
 
 def hat_values(res: RMAResult) -> np.ndarray:
@@ -193,10 +194,15 @@ def influence(res: RMAResult) -> Influence:
         for name in ("tau2", "QE", "pred", "vpred", "s2w", "dffits", "cook", "covr")
     }
     dfbs = np.full((k, p), np.nan)
+    notes: list[str] = []
     for i in range(k):
         mask = np.ones(k, dtype=bool)
         mask[i] = False
-        fit = refit(res, mask)
+        try:
+            fit = refit(res, mask)
+        except InputError as e:  # e.g. the only study with a moderator value (metafor: NA row)
+            notes.append(f"{res.study_labels()[i]}: not estimable without this study ({e})")
+            continue
         xi = res.X[i]
         s2w = _s2w(fit)
         n["tau2"][i] = fit.tau2
@@ -226,7 +232,7 @@ def influence(res: RMAResult) -> Influence:
     return Influence(
         studies=res.study_labels(), rstudent=rstudent, dffits=n["dffits"], cook_d=n["cook"],
         cov_r=n["covr"], tau2_del=n["tau2"], QE_del=n["QE"], hat=hat, weight=res.weights,
-        dfbetas=dfbs, influential=infl,
+        dfbetas=dfbs, influential=infl, notes=tuple(notes),
     )  # fmt: skip
 
 
