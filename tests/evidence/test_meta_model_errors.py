@@ -99,3 +99,15 @@ def test_knapp_hartung_with_no_residual_variation_is_refused_not_nan() -> None:
         rma([0.2, 0.2, 0.2], [0.01, 0.02, 0.03], test="knha")
     assert err.value.field == "test"
     assert rma([0.2, 0.2, 0.2], [0.01, 0.02, 0.03]).se > 0
+
+
+def test_influence_marks_a_deletion_that_leaves_the_model_unidentified() -> None:
+    from lupuscare.evidence import influence
+
+    y = [0.1, 0.3, -0.2, 0.5, 0.05, 0.4]
+    v = [0.04, 0.05, 0.03, 0.06, 0.05, 0.04]
+    res = rma(y, v, mods={"arm": [0, 0, 0, 0, 0, 1]}, labels=list("ABCDEF"))
+    inf = influence(res)
+    assert np.isnan(inf.cook_d[5]) and np.isfinite(inf.cook_d[:5]).all()
+    assert inf.notes and inf.notes[0].startswith("F: not estimable")
+    assert inf.to_dict()["rows"][5]["cook_d"] is None
