@@ -8,9 +8,12 @@ from lupuscare.rules.context import PatientContext
 
 # Drugs to stop before conception and to give only with effective contraception.
 # ACR 2020 Guideline for the Management of Reproductive Health in Rheumatic and Musculoskeletal
-# Diseases (Sammaritano LR et al. Arthritis Rheumatol 2020;72:529-56) and EULAR 2016 women's
-# health recommendations (Andreoli L et al. Ann Rheum Dis 2017;76:476-85): methotrexate,
-# mycophenolate and cyclophosphamide are contraindicated in pregnancy. Certainty: recalled.
+# Diseases (Sammaritano LR et al. Arthritis Rheumatol 2020;72:529-56; citation seen, and its good
+# practice statement "discussing contraception ... when initiating treatment with potentially
+# teratogenic medications" seen in a secondary summary) and EULAR 2016 women's health
+# recommendations (Andreoli L et al. Ann Rheum Dis 2017;76:476-85). That methotrexate,
+# mycophenolate and cyclophosphamide are the drugs to stop before conception is recalled, not
+# re-checked. Certainty: recalled.
 TERATOGENS: frozenset[str] = frozenset(
     {"mycophenolate_mofetil", "mycophenolic_acid", "cyclophosphamide", "methotrexate"})
 TERATOGEN_CITATION = (

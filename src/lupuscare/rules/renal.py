@@ -22,7 +22,12 @@ UPCR_CITATION = (
 
 # A fall in eGFR of 25% or more from baseline (fires at 25.0%).
 # KDIGO 2012 CKD guideline (Kidney Int Suppl 2013;3:1-150), recommendation 2.1.3: a "certain drop"
-# in eGFR is a fall in GFR category with a ≥25% decrease from baseline. Certainty: recalled.
+# in eGFR is a fall in GFR category with a ≥25% decrease from baseline (recalled). Seen only in a
+# secondary NICE-based page (nursing-notebook.com, "deteriorating eGFR in CKD": accelerated
+# progression is "a sustained decrease in GFR of 25% or more and a change in GFR category within
+# 12 months"; "if a large decline in eGFR is seen (25% or more) ... repeat eGFR within 2 weeks to
+# exclude acute kidney injury"). Certainty: single-source. This rule is deliberately more
+# sensitive than those definitions: one result, no "sustained" and no change of category needed.
 # Baseline (project decision, as KDIGO's AKI definition does for creatinine): the highest eGFR
 # measured in the 365 days before the latest result, the latest itself excluded.
 EGFR_FALL_PERCENT = 25.0
@@ -94,5 +99,5 @@ def rule_egfr_fall(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> 
                   "fall_percent": fall, "baseline_rule": "highest eGFR in the 365 days before the latest",
                   "threshold_percent": EGFR_FALL_PERCENT},
         citation=EGFR_CITATION,
-        certainty="recalled",
+        certainty="single-source",
     )
