@@ -132,3 +132,19 @@ def test_worklist_is_sorted_by_severity(clinician, world):
                                    certainty="recalled", last_evaluated_on=TODAY)
     body = clinician.get(reverse("clinic:worklist")).content.decode()
     assert body.index("alert u") < body.index("alert w") < body.index("alert i")
+
+
+def test_the_seam_loads_every_lab_test_the_rules_read():
+    import re
+    from pathlib import Path
+
+    import lupuscare.rules
+    from lupuscare.web.clinic.context import RULE_LAB_TESTS
+
+    source = "".join(p.read_text() for p in Path(lupuscare.rules.__file__).parent.glob("*.py"))
+    read = set(re.findall(r'lab_history\("(\w+)"\)', source))
+    read |= set(re.findall(r'_new_below\(ctx, "(\w+)"', source))
+    assert read and read <= set(RULE_LAB_TESTS)
+    # every call names its test literally, or is the cytopenia helper's parameter (above)
+    calls = re.findall(r"\.lab_history\(([^)]*)\)", source)
+    assert calls and all(re.fullmatch(r'"\w+"|test', c) for c in calls), calls

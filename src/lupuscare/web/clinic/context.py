@@ -25,18 +25,23 @@ from .models import EyeExam
 DIARY_FEVER_FROM_RATING = 1
 # Diary days loaded for red flags: more than any red-flag window a clinic would configure.
 DIARY_LOOKBACK_DAYS = 90
+# The lab tests the rules read (``ctx.lab_history(...)`` in lupuscare.rules); loading only these
+# keeps the seam fast on long records. tests/web_clinic/test_alerts.py checks the list against the
+# rules' source, so a rule reading a new test fails that test until it is added here.
+RULE_LAB_TESTS = ("upcr", "egfr", "platelets", "wbc")
 # Record routes the glucocorticoid conversion treats as systemic ("oral" is the rules' default).
 _SYSTEMIC_ROUTES = {"oral": None, "iv": "iv", "sc": "sc", "im": "im"}
 
 
-def _lab(row: LabRow) -> LabResult | None:
-    """A lab in its canonical unit, or None when its unit does not convert (assay-specific)."""
-    try:
-        value = units.to_canonical(row.test, row.value, row.unit)
-    except InputError:
-        return None
-    day = timezone.localtime(row.collected_at).date()
-    return LabResult(test=row.test, value=value, date=day)
+def _lab(test: str, value: float, unit: str, collected_at: dt.datetime, tz) -> LabResult | None:
+    """A lab in its canonical unit (exact conversion: the rules compare at thresholds), or None
+    when its unit does not convert (an assay-specific unit)."""
+    if unit != units.CANONICAL_UNIT[test]:
+        try:
+            value = units.to_canonical(test, value, unit)
+        except InputError:
+            return None
+    return LabResult(test=test, value=value, date=collected_at.astimezone(tz).date())
 
 
 def _course(row: CourseRow) -> MedicationCourse:
@@ -61,9 +66,11 @@ def _red_flags(entries) -> list[DiaryRedFlag]:
 
 def to_rule_context(patient: Patient, today: dt.date) -> PatientContext:
     """``patient``'s record as of ``today`` for ``lupuscare.rules.evaluate``."""
+    tz = timezone.get_default_timezone()
     labs = [
-        lab for row in LabRow.objects.filter(patient=patient, test__in=units.CANONICAL_UNIT)
-        if (lab := _lab(row)) is not None
+        lab for row in LabRow.objects.filter(patient=patient, test__in=RULE_LAB_TESTS)
+        .values_list("test", "value", "unit", "collected_at")
+        if (lab := _lab(*row, tz)) is not None
     ]
     courses = [
         _course(row) for row in CourseRow.objects.filter(patient=patient, start__lte=today)

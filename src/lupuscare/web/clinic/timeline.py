@@ -25,7 +25,6 @@ from lupuscare.clinical.glucocorticoids import (
     daily_prednisone_equivalent,
 )
 from lupuscare.clinical.vocabulary import DRUGS
-from lupuscare.errors import InputError
 from lupuscare.instruments import sdi
 from lupuscare.instruments.instrument_dates import add_months
 from lupuscare.instruments.sdi_items import PERSISTENCE_MONTHS
@@ -96,19 +95,20 @@ def bands_and_time(dates: list[str], met: list[bool | None]) -> tuple[list[list[
 def lab_series(patient_id: int) -> dict[str, dict[str, Any]]:
     """Test -> {dates, values, unit}, in the canonical unit where the unit converts."""
     out: dict[str, dict[str, Any]] = {}
+    tz = timezone.get_default_timezone()
     rows = LabResult.objects.filter(patient_id=patient_id, test__in=CHART_LABS).order_by(
         "collected_at", "id").values_list("test", "value", "unit", "collected_at", "low", "high")
     for test, value, unit, at, low, high in rows:
         shown_unit = units.CANONICAL_UNIT[test]
-        try:
-            shown = units.to_canonical(test, value, unit)
-        except InputError:  # assay-specific unit (e.g. anti-dsDNA U/mL): shown as reported
+        # For drawing only (no threshold decision here), so the fast float conversion serves.
+        shown = units.to_canonical_float(test, value, unit)
+        if shown is None:  # assay-specific unit (e.g. anti-dsDNA U/mL): shown as reported
             shown, shown_unit = value, unit
         s = out.setdefault(test, {"dates": [], "values": [], "unit": shown_unit, "abnormal": []})
         if s["unit"] != shown_unit:  # a different assay: a separate series
             s = out.setdefault(f"{test} ({unit})", {"dates": [], "values": [], "unit": shown_unit,
                                                      "abnormal": []})
-        s["dates"].append(_iso(timezone.localtime(at).date()))
+        s["dates"].append(_iso(at.astimezone(tz).date()))
         s["values"].append(shown)
         s["abnormal"].append(bool((low is not None and value < low) or (high is not None and value > high)))
     return out
