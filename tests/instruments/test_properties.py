@@ -7,7 +7,12 @@ import random
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.instruments.test_cohort import LAB_VALUES, LIMITS, as_document, as_row
+from test_cohort import (  # same directory, on sys.path under pytest
+    LAB_VALUES,
+    LIMITS,
+    as_document,
+    as_row,
+)
 
 from lupuscare.clinical.units import CANONICAL_UNIT
 from lupuscare.clinical.vocabulary import FINDINGS
