@@ -181,6 +181,9 @@ class PatientContext:
         unknown = set(risk) - {"egfr_below_60", "tamoxifen", "retinal_or_macular_disease"}
         if unknown:
             raise InputError("hcq_risk_factors", f"unknown keys {sorted(unknown)}")
+        for key, value in risk.items():
+            if not isinstance(value, bool):
+                raise InputError(f"hcq_risk_factors.{key}", "must be true or false")
         return cls(
             today=_parse_date(doc.get("today"), "today"),
             birth_date=_parse_date(doc.get("birth_date"), "birth_date", optional=True),
@@ -190,7 +193,7 @@ class PatientContext:
             can_become_pregnant=doc.get("can_become_pregnant"),
             contraception_recorded=doc.get("contraception_recorded", False),
             eye_exams=tuple(_parse_date(d, f"eye_exams[{i}]") for i, d in enumerate(_list(doc, "eye_exams"))),
-            hcq_risk_factors=HcqRiskFactors(**{k: bool(v) for k, v in risk.items()}),
+            hcq_risk_factors=HcqRiskFactors(**risk),
             medications=tuple(
                 MedicationCourse(
                     drug=_get(m, "drug", f"medications[{i}]"),
