@@ -26,6 +26,9 @@ from lupuscare.insights.validation import (  # noqa: E402
 
 PLANTED = (("stress", "joint_pain", 1), ("sun_hours", "rash", 2), ("overwork", "fatigue", 0))
 EFFECTS = (0.5, 1.0, 2.0)
+# Null patients for the published false-positive rate come from a seed range never used while the
+# method was being tuned (tuning used seeds from 1,000,000 and 3,000,000; the tests 7,000,000).
+NULL_FIRST_SEED = 5_000_000
 
 
 def emit(name: str, n: int, seconds: float, extra: dict | None = None) -> None:
@@ -49,7 +52,7 @@ def main() -> None:
 
     for days in (90, 180, 365):
         t0 = time.perf_counter()
-        rate = false_positive_rate(args.null_patients, days, args.completeness)
+        rate = false_positive_rate(args.null_patients, days, args.completeness, NULL_FIRST_SEED)
         emit("insights_false_positive_rate", rate.n, time.perf_counter() - t0, rate.to_dict())
 
     for days in (90, 180):

@@ -4,16 +4,17 @@ Model (ordinary least squares, one row per analysable day t):
 
     mean symptom over days t+lag_start .. t+lag_end
         = a + effect * exposed(t) + b * symptom(t-1) + c * (t / 365) + weekday(t) dummies
-          [+ an annual sine/cosine pair when the series spans a year or more, for season]
+          + slow cosine terms cos(pi k (t + 1/2) / n), periods down to TREND_PERIOD_DAYS
 
 ``effect`` is the difference in the symptom over the lag window after exposed versus unexposed
 days, adjusted for the day-before symptom (the lagged outcome absorbs most autocorrelation and
-regression to the mean), a linear time trend and the weekday.
+regression to the mean), a time trend with the slow terms (season, flares and treatment changes
+lasting about two months or more) and the weekday.
 
-Uncertainty comes from a randomisation test, not from a t-distribution: windows overlap, daily
-ratings are autocorrelated, skewed and whole numbers, and exposed days are few, and on synthetic
-null patients the Newey-West HAC t-test (statsmodels, small-sample corrected) rejected 7-8% of
-true nulls at 5% and about twice the nominal rate at the Holm-corrected level (docs/insights.md).
+Uncertainty comes from a randomisation test, not from a t table: windows overlap, daily ratings
+are autocorrelated, skewed and whole numbers, and exposed days are few. On synthetic null
+patients the Newey-West HAC t-test (statsmodels, small-sample corrected) rejected 7-8% of true
+nulls at 5% and about twice the nominal rate at the Holm-corrected level (docs/insights.md).
 So the exposure column is shuffled in blocks of 7 analysable days (999 shuffles, fixed seed),
 the model refitted each time (Frisch-Waugh-Lovell, one matrix product), and the exposure's
 classical t statistic compared with the shuffled ones (a studentized permutation test; the
@@ -43,6 +44,8 @@ MIN_EXPOSED_DAYS = 8
 MIN_UNEXPOSED_DAYS = 8
 MIN_COMPLETENESS = 0.60
 CONFIDENCE = 0.95
+# Shortest period (days) of the slow cosine terms; chosen on synthetic null patients, where
+# without them long flares and the sun's season made the test liberal (docs/insights.md).
 TREND_PERIOD_DAYS = 60
 
 Status = Literal["not_enough_data", "estimated"]
@@ -102,8 +105,8 @@ def design(series: DiarySeries, h: Hypothesis) -> tuple[np.ndarray, np.ndarray, 
 
 
 # Randomisation test: the exposure column is shuffled in blocks of 7 consecutive analysable days
-# (keeping its within-week persistence), the model refitted, and the effect compared with the
-# shuffled effects. Deterministic: the shuffles come from a fixed seed.
+# (keeping its within-week persistence), the model refitted, and the exposure's t statistic
+# compared with the shuffled ones. Deterministic: the shuffles come from a fixed seed.
 PERMUTATIONS = 999
 BLOCK_ROWS = 7
 PERMUTATION_SEED = 20260101
