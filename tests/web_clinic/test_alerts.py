@@ -12,7 +12,7 @@ from lupuscare.rules import evaluate
 from lupuscare.web.clinic.alerts import refresh_alerts
 from lupuscare.web.clinic.context import to_rule_context
 from lupuscare.web.clinic.models import ClinicAlert
-from lupuscare.web.records.models import AuditEvent
+from lupuscare.web.records.models import AuditEvent, LabResult
 from web.factories import make_diary_entry, make_lab, make_medication
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +148,12 @@ def test_the_seam_loads_every_lab_test_the_rules_read():
     # every call names its test literally, or is the cytopenia helper's parameter (above)
     calls = re.findall(r"\.lab_history\(([^)]*)\)", source)
     assert calls and all(re.fullmatch(r'"\w+"|test', c) for c in calls), calls
+
+
+def test_a_record_the_rules_cannot_read_is_said_not_hidden(clinician, world):
+    # a negative count cannot come through the clinic forms, but may through other paths
+    LabResult.objects.create(patient=world.patient_a, test="platelets", value=-5, unit="10*9/L",
+                             collected_at=_at(TODAY))
+    response = clinician.get(reverse("clinic:patient", args=[world.patient_a.pk]))
+    assert response.status_code == 200
+    assert "Safety rules could not run on this record (labs[0].value" in response.content.decode()

@@ -7,6 +7,8 @@ import json
 
 import pytest
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lupuscare.web.clinic import timeline
 from lupuscare.web.clinic.scoring import store_scores
@@ -82,5 +84,28 @@ def test_patient_page_carries_the_chart_data(clinician, world, django_assert_max
     assert data["time_in_remission_percent"] is not None
     assert data["diary"]["days"] == 1 and data["diary"]["symptoms"] == {"fatigue": 6.0}
     assert data["diary"]["warning_signs"] == {"swollen_legs": 1}
+    assert 'id="prednisone-today">0.0 mg/day' in body  # only HCQ and MMF: no glucocorticoid
     assert "vendor/plotly/plotly.min.js" in body and "clinic/timeline.js" in body
     assert "<script>" not in body  # data travels as application/json, drawn by a static file
+
+
+@given(st.lists(st.tuples(st.integers(1, 400), st.sampled_from([True, False, None])),
+                min_size=2, max_size=30))
+@settings(max_examples=150, deadline=None)
+def test_time_in_target_is_a_share_of_observed_time(steps):
+    start = dt.date(2020, 1, 1)
+    dates, day = [], start
+    for gap, _ in steps:
+        day += dt.timedelta(days=gap)
+        dates.append(day.isoformat())
+    met = [m for _, m in steps]
+    bands, pct = timeline.bands_and_time(dates, met)
+    assert 0.0 <= pct <= 100.0
+    # met nowhere before the last visit: 0%; met at every visit: 100%
+    if not any(met[:-1]):
+        assert pct == 0.0
+    if all(met):
+        assert pct == 100.0 and bands == [[dates[0], dates[-1]]]
+    # bands never overlap and lie inside the observed period
+    flat = [d for b in bands for d in b]
+    assert flat == sorted(flat) and (not flat or (flat[0] >= dates[0] and flat[-1] <= dates[-1]))

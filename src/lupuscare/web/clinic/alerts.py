@@ -14,6 +14,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from lupuscare.errors import InputError
 from lupuscare.rules import Alert, evaluate
 from lupuscare.web.records import audit
 from lupuscare.web.records.models import AuditAction, Patient
@@ -67,6 +68,19 @@ def refresh_alerts(patient: Patient, today: dt.date | None = None) -> list[Clini
             ClinicAlert.objects.filter(pk=row.pk).update(last_evaluated_on=today)
         out.append(row)
     return sorted(out, key=lambda r: (r.severity_rank, r.code))
+
+
+def refresh_alerts_or_error(patient: Patient, today: dt.date | None = None
+                            ) -> tuple[list[ClinicAlert], str | None]:
+    """``refresh_alerts``, but a record the rules cannot read (e.g. a negative lab value entered
+    through another path) gives a message naming the field instead of a failed page: the page
+    then says plainly that the alerts could not be evaluated, rather than showing none."""
+    try:
+        return refresh_alerts(patient, today), None
+    except InputError as exc:
+        live = list(ClinicAlert.objects.filter(patient=patient, status__in=LIVE)
+                    .select_related("acknowledged_by"))
+        return live, f"Safety rules could not run on this record ({exc}); the alerts below may be out of date."
 
 
 @transaction.atomic

@@ -12,10 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from lupuscare.clinical.glucocorticoids import daily_prednisone_equivalent
 from lupuscare.errors import InputError
 from lupuscare.instruments.registry import score as score_instrument
 from lupuscare.web.accounts.models import Role
@@ -90,15 +92,20 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
 @clinician_view
 def patient_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = get_visible_patient(request.user, patient_id)
+    today = timezone.localdate()
     audit.record(request, patient, AuditAction.READ, patient)
     if scoring.unscored_visits(patient.pk).exists():
         scoring.score_missing(patient.pk)
-    live_alerts = alert_service.refresh_alerts(patient)
+    live_alerts, alerts_error = alert_service.refresh_alerts_or_error(patient)
     chart = timeline.build(patient)
     visits = list(patient.assessments.order_by("-date", "-id")[:RECENT_SCORES])
     return render(request, "clinic/patient.html", {
         "patient": patient,
         "alerts": live_alerts,
+        "alerts_error": alerts_error,
+        "prednisone_today": daily_prednisone_equivalent(
+            patient.medications.filter(start__lte=today).filter(
+                Q(stop__isnull=True) | Q(stop__gte=today))),
         "chart": chart,
         "visits": visits,
         "biopsies": patient.biopsies.all()[:5],
@@ -148,10 +155,10 @@ def visit_create(request: HttpRequest, patient_id: int) -> HttpResponse:
                                              tender=form.cleaned_data["tender"])
                     scoring.store_scores(visit, request.user)
                     audit.record(request, patient, AuditAction.CREATE, visit)
-                    alert_service.refresh_alerts(patient)
             except InputError as exc:
                 form.add_error(None, f"The visit cannot be scored: {exc}. Nothing was saved.")
             else:
+                alert_service.refresh_alerts_or_error(patient)
                 return redirect("clinic:visit", patient_id=patient.pk, assessment_id=visit.pk)
         status = 400
     else:
