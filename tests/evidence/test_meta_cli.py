@@ -97,3 +97,9 @@ def test_oscillating_fit_fails_cleanly_and_stepadj_rescues_it(tmp_path: Path) ->
     assert json.loads(ok.stdout)["tau2"] == pytest.approx(
         0.0787745105, rel=1e-6
     )  # metafor, stepadj=0.5
+
+
+def test_text_moderator_becomes_a_factor() -> None:
+    out = json.loads(_run(str(DATA), "--measure", "RR", "--mods", "alloc", "--json").stdout)
+    assert [c["name"] for c in out["coefficients"]] == ["intrcpt", "allocrandom", "allocsystematic"]
+    assert out["QM"] == pytest.approx(1.767513041773, rel=1e-6)  # metafor mods = ~ factor(alloc)

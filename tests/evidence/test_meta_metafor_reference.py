@@ -389,3 +389,32 @@ def test_rank_test_with_ties_uses_the_normal_approximation() -> None:
     _check("tau", rk.tau, rec["tau"], errors)
     _check("pval", rk.pval, rec["pval"], errors)
     assert not errors, errors
+
+
+LEVELS = metafor()["levels"]
+
+
+@pytest.mark.parametrize("rec", LEVELS, ids=_ids(LEVELS, "test", "level"))
+def test_ninety_percent_level(rec: dict) -> None:
+    res = rma(effect_sizes("bcg_RR"), test=rec["test"], level=rec["level"])
+    ci = confint_tau2(res)
+    errors: list[str] = []
+    for name, value in (("ci_lb", res.ci_lb), ("ci_ub", res.ci_ub), ("pi_lb", res.pi_lb),
+                        ("pi_ub", res.pi_ub), ("pval", res.pval)):  # fmt: skip
+        _check(name, value, rec[name], errors)
+    _check("tau2_ci", [ci.tau2.estimate, ci.tau2.lb, ci.tau2.ub], rec["tau2_ci"], errors)
+    assert not errors, errors
+
+
+def test_categorical_moderator_is_dummy_coded_like_an_r_factor() -> None:
+    rec = metafor()["factor_mods"]
+    groups = metafor()["subgroups"]["groups"]
+    res = rma(effect_sizes("bcg_RR"), mods={"alloc": groups})
+    assert [c.name for c in res.coefficients] == ["intrcpt", "allocrandom", "allocsystematic"]
+    errors: list[str] = []
+    _check("beta", [c.estimate for c in res.coefficients], rec["beta"], errors)
+    _check("se", [c.se for c in res.coefficients], rec["se"], errors)
+    for name, value in (("QM", res.QM), ("QMp", res.QM_pval), ("tau2", res.tau2), ("QE", res.Q),
+                        ("R2", res.R2)):  # fmt: skip
+        _check(name, value, rec[name], errors)
+    assert not errors, errors

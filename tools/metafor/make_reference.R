@@ -266,6 +266,17 @@ ties <- list(yi = c(0.1, 0.3, 0.2, 0.5, 0.4, 0.35), vi = c(0.1, 0.1, 0.2, 0.2, 0
 rk <- suppressWarnings(ranktest(rma(ties$yi, ties$vi)))
 ties_out <- c(ties, list(tau = num(rk$tau), pval = num(rk$pval)))
 
+# Other confidence levels, and a categorical moderator (dummy coding, first level as reference).
+level_out <- list()
+for (t in tests) {
+  res <- rma(yi, vi, data = es$bcg_RR, test = t, level = 90)
+  ci <- confint(res, control = TIGHT)$random
+  level_out[[length(level_out) + 1]] <- c(list(dataset = "bcg_RR", method = "REML", test = t, level = 90),
+    rec_fit(res), list(tau2_ci = num(ci["tau^2", ])))
+}
+res <- rma(yi, vi, mods = ~ factor(alloc), data = cbind(es$bcg_RR, alloc = alloc))
+factor_out <- c(list(dataset = "bcg_RR", mods = "alloc", names = rownames(res$beta)), rec_fit(res))
+
 data_out <- list(
   zeros = as.list(zeros),
   bcg = as.list(bcg), egger = as.list(egger), chen = as.list(chen), normand = as.list(normand),
@@ -282,7 +293,7 @@ result <- list(
   sensitivity = sens_out, influence = infl_out, bias = bias_out, mh = mh_out,
   extensions = ext_out, profile_likelihood = pl_out, predict = pred_out,
   regtest_knha = regknha_out, subgroups = subgroup_out, convergence = convergence_out,
-  zero_tables = zero_out, ranktest_ties = ties_out
+  zero_tables = zero_out, ranktest_ties = ties_out, levels = level_out, factor_mods = factor_out
 )
 dir.create(dirname(out_path), showWarnings = FALSE, recursive = TRUE)
 writeLines(toJSON(result, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = FALSE), out_path)

@@ -102,7 +102,11 @@ def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[
     else:
         mods = None
         if opts.get("mods"):
-            mods = {name: _numbers(columns, name) for name in opts["mods"]}
+            for name in opts["mods"]:
+                if name not in columns:
+                    raise InputError(name, f"column {name!r} is not in the file")
+            # text columns become dummy-coded factors (first level in sorted order = reference)
+            mods = {name: columns[name] for name in opts["mods"]}
         fit = ev.rma(
             es, method=method, test=opts["test"], mods=mods, level=opts["level"],
             stepadj=opts.get("stepadj") or 1.0,

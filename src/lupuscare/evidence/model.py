@@ -203,6 +203,35 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _moderator_columns(name: str, values: Any, k: int) -> list[tuple[str, np.ndarray]]:
+    """One numeric column, or dummy columns for a categorical moderator (text values).
+
+    Categorical moderators are coded as R codes a factor: levels in sorted order, the first as
+    reference, one 0/1 column per other level named ``name + level`` (metafor's ``factor()``).
+    """
+    raw = list(np.asarray(values, dtype=object).reshape(-1))
+    if len(raw) != k:
+        raise InputError(f"mods.{name}", f"has {len(raw)} values, expected {k}")
+    for i, x in enumerate(raw):
+        if x is None or (isinstance(x, str) and not x.strip()):
+            raise InputError(f"mods.{name}[{i}]", "missing moderator value")
+    try:
+        col = np.array([float(x) for x in raw])
+    except (TypeError, ValueError):
+        levels = sorted({str(x).strip() for x in raw})
+        if len(levels) < 2:
+            raise InputError(f"mods.{name}", "a categorical moderator needs two levels") from None
+        labels = [str(x).strip() for x in raw]
+        return [
+            (f"{name}{lev}", np.array([1.0 if lab == lev else 0.0 for lab in labels]))
+            for lev in levels[1:]
+        ]
+    if not np.all(np.isfinite(col)):
+        bad = int(np.argmax(~np.isfinite(col)))
+        raise InputError(f"mods.{name}[{bad}]", "missing or non-finite moderator value")
+    return [(name, col)]
+
+
 def design_matrix(mods: Any, k: int, intercept: bool = True) -> tuple[np.ndarray, tuple[str, ...]]:
     """Build X from moderators: None, a 1-D/2-D array, or a mapping name -> values."""
     names: list[str] = []
@@ -221,16 +250,9 @@ def design_matrix(mods: Any, k: int, intercept: bool = True) -> tuple[np.ndarray
                 raise InputError("mods", "must be a vector, a matrix or a mapping of columns")
             items = [(f"mod{j + 1}", arr[:, j]) for j in range(arr.shape[1])]
         for name, values in items:
-            try:
-                col = np.asarray(values, dtype=float).reshape(-1)
-            except (TypeError, ValueError) as exc:
-                raise InputError(f"mods.{name}", "moderator must be numeric") from exc
-            if col.size != k:
-                raise InputError(f"mods.{name}", f"has {col.size} values, expected {k}")
-            if not np.all(np.isfinite(col)):
-                raise InputError(f"mods.{name}", "missing or non-finite moderator value")
-            names.append(str(name))
-            cols.append(col)
+            for col_name, col in _moderator_columns(str(name), values, k):
+                names.append(col_name)
+                cols.append(col)
     if not cols:
         raise InputError("mods", "the model has no coefficients")
     X = np.column_stack(cols)
