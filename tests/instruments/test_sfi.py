@@ -121,3 +121,15 @@ def test_hospitalisation_is_severe():
 def test_missing_medications_or_pga_warn():
     r = score({"findings": [], "previous": {"findings": []}})
     assert r["flare"] == "none" and len(r.warnings) >= 2
+
+
+def test_persistent_proteinuria_is_neither_a_flare_nor_an_improvement():
+    prot = [{"test": "upcr", "value": 1.2, "unit": "g/g"}]
+    r = flare(visit(labs=prot), visit(labs=prot))
+    assert r["flare"] == "none" and r["selena_sledai"] == r["selena_sledai_previous"] == 0
+    # an increase of more than 0.5 is new activity: nephritis (severe) by the SELENA rule
+    up = flare(visit(labs=[{"test": "upcr", "value": 1.8, "unit": "g/g"}]), visit(labs=prot))
+    assert up["selena_sledai"] == 4 and up["flare"] == "severe"
+    assert "worse_proteinuria" in up["severe_triggers"]
+    same = flare(visit(labs=[{"test": "upcr", "value": 1.7, "unit": "g/g"}]), visit(labs=prot))
+    assert same["flare"] == "none"  # +0.5 exactly is not an increase of more than 0.5

@@ -80,3 +80,21 @@ def test_missing_inputs():
 def test_sledai_2k_substitution_is_recorded():
     r = sri([], sledai_variant="sledai-2k")
     assert "sledai-2k" in r.version
+
+
+def test_persistent_proteinuria_does_not_fake_a_selena_improvement():
+    # Proteinuria at both visits: SELENA-SLEDAI skips it at follow-up (not new); the baseline's own
+    # history is unknown, so it must not count there either, or SRI would see a 4-point drop.
+    prot = {"test": "urine_protein_24h", "value": 1.0, "unit": "g/d"}
+    base = {"findings": ["arthritis"], "labs": [prot], "pga": 1.5}  # 4 (+4 proteinuria if new)
+    now = {"findings": [], "labs": [prot], "pga": 1.5, "previous": base,
+           "bilag": {"new_a": 0, "new_b": 0}}
+    r = score(now)
+    assert (r["sledai_baseline"], r["sledai"]) == (4, 0)
+    assert r["responder"] is True and any("proteinuria" in w for w in r.warnings)
+    # one point short once arthritis is replaced by leukopenia: reduction 3, not 7
+    now_short = dict(now, findings=["leukopenia"])
+    assert score(now_short)["responder"] is False
+    # with SLEDAI-2K, persistent proteinuria counts at both visits: same verdicts, higher totals
+    r2k = score(now, sledai_variant="sledai-2k")
+    assert (r2k["sledai_baseline"], r2k["sledai"]) == (8, 4) and r2k["responder"] is True

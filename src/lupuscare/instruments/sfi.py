@@ -73,8 +73,8 @@ def score(document: dict, **options: Any) -> InstrumentResult:
     mild: list[ExplanationItem] = []
     warnings: list[str] = []
 
-    s_now = sum(sledai2k.compute(a, "selena-sledai")[0].values())
-    s_prev = sum(sledai2k.compute(prev, "selena-sledai")[0].values())
+    s_now, s_prev, paired_warnings = sledai2k.paired_totals(a, prev, "selena-sledai")
+    warnings.extend(paired_warnings)
     rise = s_now - s_prev
     src = f"selena_sledai {s_prev} -> {s_now}"
     if rise > 0 and s_now > SLEDAI_SEVERE_ABOVE:
@@ -89,6 +89,11 @@ def score(document: dict, **options: Any) -> InstrumentResult:
             severe.append(ExplanationItem(f"new_{f}", True, src))
         elif f in MILD_NEW_FINDINGS:
             mild.append(ExplanationItem(f"new_{f}", True, src))
+
+    if "proteinuria" in a.active and "proteinuria" in prev.active:
+        increased, why = sledai2k.is_new("proteinuria", a)
+        if increased:  # worse nephritis: proteinuria up by more than 0.5 (SELENA's rule)
+            severe.append(ExplanationItem("worse_proteinuria", True, "; ".join(a.active["proteinuria"]), why))
 
     plt_now, plt_prev = _lowest(a, "platelets"), _lowest(prev, "platelets")
     if plt_now is not None and plt_now < PLATELETS_SEVERE_BELOW and (plt_prev is None or plt_now < plt_prev):

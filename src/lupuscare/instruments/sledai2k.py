@@ -113,7 +113,7 @@ def _max_protein(a: Assessment) -> tuple[str, Fraction] | None:
     return None
 
 
-def _is_new(item: str, a: Assessment) -> tuple[bool, str]:
+def is_new(item: str, a: Assessment) -> tuple[bool, str]:
     """Whether a present item counts as new/recurrent/increased versus ``previous``."""
     prev = a.previous
     if prev is None:
@@ -136,7 +136,7 @@ def compute(a: Assessment, variant: str = "sledai-2k") -> tuple[dict[str, int], 
     for item, sources in items_present(a).items():
         note = ""
         if item in new_only:
-            counts, note = _is_new(item, a)
+            counts, note = is_new(item, a)
             if a.previous is None:
                 warnings.append(f"{item}: persistence not assessable without 'previous'; scored as new")
             if not counts:
@@ -150,6 +150,27 @@ def compute(a: Assessment, variant: str = "sledai-2k") -> tuple[dict[str, int], 
 
 def total(a: Assessment, variant: str = "sledai-2k") -> int:
     return sum(compute(a, variant)[0].values())
+
+
+def paired_totals(now: Assessment, before: Assessment, variant: str) -> tuple[int, int, list[str]]:
+    """Totals at two visits for a change score (``now.previous`` is ``before``).
+
+    With a persistence variant (SELENA, 1992) an item present at both visits is not scored at
+    ``now`` (persistent); if ``before`` has no ``previous`` of its own, its status there is
+    unknown, and scoring it as new would fake an improvement of its full weight. Such an item is
+    therefore left out of both totals (change 0), and a warning says so.
+    """
+    now_points = compute(now, variant)[0]
+    before_points = compute(before, variant)[0]
+    warnings: list[str] = []
+    if NEW_ONLY[variant] and before.previous is None:
+        both = set(items_present(now)) & set(items_present(before)) & NEW_ONLY[variant]
+        for item in sorted(both):
+            if now_points[item] == 0 and before_points[item]:
+                before_points[item] = 0
+                warnings.append(f"{item} present at both visits; its status before the earlier visit "
+                                f"is unknown, so it is left out of both {variant} totals")
+    return sum(now_points.values()), sum(before_points.values()), warnings
 
 
 def check_options(variant: str, window_days: int | None, a: Assessment | None = None) -> int:

@@ -51,8 +51,7 @@ def score(document: dict, *, k: int = DEFAULT_K, sledai_variant: str = "selena-s
         raise MissingInputError("previous.pga", "SRI needs the baseline PGA")
     new_a, new_b, bsrc = bilag.new_a_b(a)
 
-    s_now = sum(sledai2k.compute(a, sledai_variant)[0].values())
-    s_base = sum(sledai2k.compute(base, sledai_variant)[0].values())
+    s_now, s_base, warnings = sledai2k.paired_totals(a, base, sledai_variant)
     c1 = s_base - s_now >= k
     c2 = new_a <= NEW_A_AT_MOST and new_b <= NEW_B_AT_MOST
     c3 = tenths(a.pga) - tenths(base.pga) < tenths(PGA_WORSENING_BELOW)
@@ -67,5 +66,5 @@ def score(document: dict, *, k: int = DEFAULT_K, sledai_variant: str = "selena-s
         instrument="sri", version=f"SRI-{k} (Furie 2009), {sledai_variant}", citation=CITATION,
         values={"responder": all(criteria.values()), "k": k, "criteria": criteria,
                 "sledai": s_now, "sledai_baseline": s_base},
-        explanation=expl,
+        explanation=expl, warnings=tuple(warnings),
     )
