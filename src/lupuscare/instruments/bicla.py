@@ -30,7 +30,7 @@ from lupuscare.instruments.result import ExplanationItem, InstrumentResult
 
 CITATION = ("Wallace DJ, Kalunian K, Petri MA, et al. Efficacy and safety of epratuzumab in patients "
             "with moderate/severe active SLE: EMBLEM. Ann Rheum Dis 2014;73:183-90")
-VERSION = "BICLA (Wallace 2014); PGA worsening <= 0.3 (10 % of scale); SLEDAI-2K 10-day window"
+VERSION = "BICLA (Wallace 2014); PGA worsening <= 0.3 (10 % of scale); SLEDAI-2K, {window}-day window"
 PGA_WORSENING_AT_MOST = 0.3
 IMPROVED_FROM = {"A": ("B", "C", "D"), "B": ("C", "D")}
 
@@ -78,7 +78,8 @@ def score(document: dict, **options: Any) -> InstrumentResult:
     )
     warnings = ["no_treatment_failure: treatment_failure not recorded"] if c5 is None else []
     return InstrumentResult(
-        instrument="bicla", version=VERSION, citation=CITATION,
+        instrument="bicla", version=VERSION.format(window=sledai2k.check_options("sledai-2k", None, a)),
+        citation=CITATION,
         values={"responder": all_met(criteria), "criteria": criteria},
         explanation=expl, warnings=tuple(warnings),
     )

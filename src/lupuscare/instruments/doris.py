@@ -68,7 +68,9 @@ def score(document: dict, *, max_prednisolone_mg: float = PREDNISOLONE_MAX_MG,
     warnings = [f"{k}: input missing" for k, v in criteria.items() if v is None]
     warnings.append("treatment stability is not checked (no numeric definition in DORIS 2021)")
     return InstrumentResult(
-        instrument="doris", version=f"DORIS 2021 remission on treatment; prednisolone {op} {max_prednisolone_mg:g} mg/day",
+        instrument="doris",
+        version=(f"DORIS 2021 remission on treatment; prednisolone {op} {max_prednisolone_mg:g} mg/day; "
+                 f"clinical SLEDAI-2K, {sledai2k.check_options('sledai-2k', None, a)}-day window"),
         citation=CITATION,
         values={"met": all_met(criteria), "criteria": criteria, "clinical_sledai": clinical,
                 "prednisone_equivalent_mg": pred},

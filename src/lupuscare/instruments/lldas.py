@@ -32,7 +32,7 @@ from lupuscare.instruments.result import ExplanationItem, InstrumentResult
 
 CITATION = ("Franklyn K, Lau CS, Navarra SV, et al. Definition and initial validation of a Lupus "
             "Low Disease Activity State (LLDAS). Ann Rheum Dis 2016;75:1615-21")
-VERSION = "LLDAS (Franklyn 2016), SLEDAI-2K 10-day window"
+VERSION = "LLDAS (Franklyn 2016); SLEDAI-2K, {window}-day window"
 
 SLEDAI_AT_MOST = 4
 PGA_AT_MOST = 1.0
@@ -129,7 +129,8 @@ def score(document: dict, **options: Any) -> InstrumentResult:
                 "prednisone_le_7_5": c4, "tolerated_standard_maintenance": c5}
     warnings = [f"{k}: input missing" for k, v in criteria.items() if v is None]
     return InstrumentResult(
-        instrument="lldas", version=VERSION, citation=CITATION,
+        instrument="lldas", version=VERSION.format(window=sledai2k.check_options("sledai-2k", None, a)),
+        citation=CITATION,
         values={"met": all_met(criteria), "criteria": criteria, "sledai2k": total,
                 "prednisone_equivalent_mg": pred},
         explanation=tuple(expl), warnings=tuple(warnings),

@@ -114,12 +114,15 @@ def _extreme(a: Assessment, test: str, lowest: bool) -> tuple[Fraction, str] | N
     return (min if lowest else max)(pairs, key=lambda p: p[0])
 
 
-def _protein_mg(a: Assessment) -> tuple[Fraction, str] | None:
-    """Highest proteinuria in mg/24 h (preferred) or mg/g UPCR."""
+_PROTEIN_UNIT = {"urine_protein_24h": "mg/24 h", "upcr": "mg/g"}
+
+
+def _protein_mg(a: Assessment) -> tuple[Fraction, str, str] | None:
+    """Highest proteinuria in mg/24 h (preferred) or mg/g UPCR, with its source and unit."""
     for test in ("urine_protein_24h", "upcr"):
         found = _extreme(a, test, lowest=False)
         if found:
-            return found[0] * 1000, found[1]
+            return found[0] * 1000, found[1], _PROTEIN_UNIT[test]
     return None
 
 
@@ -151,8 +154,9 @@ def compute(a: Assessment) -> tuple[float, list[ExplanationItem], list[str]]:
     if hypo:
         terms.append(ExplanationItem("hypocomplementaemia", COEF_HYPOCOMPLEMENTAEMIA, hypo))
 
-    _continuous(a, terms, "proteinuria", _protein_mg(a), PROTEINURIA, above=PROTEINURIA_ABOVE_MG,
-                unit="mg")
+    protein = _protein_mg(a)
+    _continuous(a, terms, "proteinuria", protein[:2] if protein else None, PROTEINURIA,
+                above=PROTEINURIA_ABOVE_MG, unit=protein[2] if protein else "mg")
     _continuous(a, terms, "thrombocytopenia", _extreme(a, "platelets", lowest=True),
                 THROMBOCYTOPENIA, below=THROMBOCYTOPENIA_BELOW, unit="10*9/L")
     _continuous(a, terms, "leukopenia", _extreme(a, "wbc", lowest=True), LEUKOPENIA,
