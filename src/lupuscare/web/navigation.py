@@ -7,14 +7,15 @@ from django.urls import NoReverseMatch, reverse
 
 # role -> (label, URL name) in menu order; a URL name that does not resolve is left out
 MENU: dict[str, tuple[tuple[str, str], ...]] = {
-    "patient": (("My record", "me"), ("Diary", "diary:home")),
+    "patient": (("My record", "me"), ("Diary", "diary:home"), ("Evidence", "evidence:page")),
     "clinician": (
         ("Patients", "patient-list"),
         ("Clinic", "clinic:dashboard"),
         ("Cell therapy", "celltherapy:board"),
+        ("Evidence", "evidence:page"),
     ),
-    "coordinator": (("Cell therapy", "celltherapy:board"),),
-    "admin": (("Administration", "admin:index"),),
+    "coordinator": (("Cell therapy", "celltherapy:board"), ("Evidence", "evidence:page")),
+    "admin": (("Administration", "admin:index"), ("Evidence", "evidence:page")),
 }
 
 
