@@ -111,3 +111,20 @@ def test_an_allowed_order_cannot_be_overridden(world):
     with pytest.raises(InputError) as refused:
         services.request_override(enrolment, world.clinician_a, reason="x")
     assert refused.value.field == "decision"
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"trial_registrations": ["NCT123"]}, "trial_registrations"),
+    ({"ethics_valid_to": dt.date(2024, 12, 31)}, "ethics_valid_to"),
+    ({"product_source": "autologous_t_cell_car"}, "product_source"),
+    ({"dose_tolerance_pct": 150.0}, "dose_tolerance_pct"),
+])
+def test_a_programme_the_core_would_refuse_is_not_saved(world, fields, field):
+    from django.core.exceptions import ValidationError
+
+    from lupuscare.web.celltherapy.models import Programme
+
+    with pytest.raises(ValidationError) as refused:
+        make_programme(**fields)
+    assert field in refused.value.message_dict
+    assert Programme.objects.count() == 0

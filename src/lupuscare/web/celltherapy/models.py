@@ -10,6 +10,7 @@ records are append-only: the hash chain is stored and can be verified at any tim
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -22,6 +23,17 @@ from lupuscare.celltherapy.release import ProductSource
 from .protocols import CRITERIA_SETS, ENDPOINT_RULESETS, SCHEDULES
 
 USER = settings.AUTH_USER_MODEL
+# core field names -> model fields, for errors raised by the core on a stored programme
+_FIELDS = {
+    "programme.trial_registrations": "trial_registrations",
+    "ethics_approval.reference": "ethics_reference",
+    "ethics_approval.valid_from": "ethics_valid_from",
+    "ethics_approval.valid_to": "ethics_valid_to",
+    "product.source": "product_source", "product.manufacturer": "manufacturer",
+    "product.name": "product_name", "dose_rule.target": "dose_target",
+    "dose_rule.tolerance_pct": "dose_tolerance_pct", "min_c": "storage_min_c",
+    "max_c": "storage_max_c",
+}
 
 
 def _choices(enum) -> list[tuple[str, str]]:
@@ -81,6 +93,23 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Refuse what the core would refuse (a malformed trial identifier, ethics dates in the
+        wrong order, a product source that does not match the modality), naming the field."""
+        from lupuscare.errors import InputError
+
+        from . import protocols
+
+        try:
+            protocols.core_programme(self)
+            protocols.dose_rule(self)
+            protocols.storage_range(self)
+            if self.modality == "msc":
+                protocols.product_definition(self)
+        except InputError as exc:
+            raise ValidationError({_FIELDS.get(exc.field.split("[")[0], NON_FIELD_ERRORS):
+                                   f"{exc.field}: {exc.message}"}) from None
 
 
 class Enrolment(models.Model):
