@@ -36,6 +36,10 @@ def test_single_warning_sign_shows_urgent_message_and_alerts_the_clinic(patient_
     assert alert.severity == "urgent" and alert.status == "open"
     notice = RedFlagNotice.objects.get(patient=world.patient_a)
     assert notice.codes == [code] and notice.clinic_alert_ids == [alert.pk]
+    # saving the same day again with the same sign: still one notice, one open alert
+    _save_and_follow(patient_client, **{f"sign_{sign}": "on", "notes": "still"})
+    assert RedFlagNotice.objects.filter(patient=world.patient_a).count() == 1
+    assert ClinicAlert.objects.filter(patient=world.patient_a, code=code, status="open").count() == 1
     assert AuditEvent.objects.filter(patient=world.patient_a, object_type="diary.redflagnotice",
                                      action="create").exists()
 

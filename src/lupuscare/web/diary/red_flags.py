@@ -86,6 +86,9 @@ def raise_alerts(request: HttpRequest, entry: DiaryEntry, flags: list[RedFlag]) 
     today = max(timezone.localdate(), entry.local_date)
     rows = refresh_alerts(entry.patient, today)
     codes = [f.code for f in flags]
+    same = RedFlagNotice.objects.filter(entry=entry).order_by("-id").first()
+    if same is not None and same.codes == codes:  # re-saved with the same signs: one notice
+        return same
     notice = RedFlagNotice.objects.create(
         patient=entry.patient, entry=entry, local_date=entry.local_date, codes=codes,
         signs=[f.words for f in flags],

@@ -12,12 +12,13 @@ import logging
 
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lupuscare.insights import DiarySeries, analyse
@@ -97,8 +98,13 @@ def checkin_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = CheckinForm(request.POST, request.FILES)
         if form.is_valid():
-            entry, flags = _save_checkin(request, patient, form)
-            return redirect(f"{reverse('diary:saved')}?date={entry.local_date.isoformat()}")
+            try:
+                entry, _flags = _save_checkin(request, patient, form)
+            except ValidationError as exc:  # the model's own validators: nothing was saved
+                for field, messages in exc.message_dict.items():
+                    form.add_error(None, f"{field}: {'; '.join(messages)}")
+            else:
+                return redirect(f"{reverse('diary:saved')}?date={entry.local_date.isoformat()}")
         audit.record(request, patient, AuditAction.READ, patient)
         return render(request, "diary/checkin.html",
                       {"form": form, "patient": patient, "today": today, "origin": None,
@@ -345,7 +351,7 @@ def delete_account_view(request: HttpRequest) -> HttpResponse:
 def patient_diary(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The last weeks of a patient's diary for their care team: entries, photos, red flags."""
     patient = get_visible_patient(request.user, patient_id)
-    since = dt.date.today() - dt.timedelta(days=CLINICIAN_DIARY_DAYS + 1)
+    since = timezone.localdate() - dt.timedelta(days=CLINICIAN_DIARY_DAYS + 1)
     entries = (DiaryEntry.objects.filter(patient=patient, local_date__gte=since)
                .prefetch_related("photos").order_by("-local_date"))
     audit.record(request, patient, AuditAction.READ, patient)
