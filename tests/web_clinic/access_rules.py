@@ -74,5 +74,6 @@ RULES: dict[str, Rule] = {
     "clinic:damage-create": Rule(TEAM, shows_patient_a=True),
     "clinic:biopsy-create": Rule(TEAM, shows_patient_a=True),
     "clinic:eye-exam-create": Rule(TEAM, shows_patient_a=True),
+    "clinic:contraception-create": Rule(TEAM, shows_patient_a=True),
     "clinic:classification": Rule(TEAM, shows_patient_a=True),
 }

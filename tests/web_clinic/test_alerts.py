@@ -157,3 +157,18 @@ def test_a_record_the_rules_cannot_read_is_said_not_hidden(clinician, world):
     response = clinician.get(reverse("clinic:patient", args=[world.patient_a.pk]))
     assert response.status_code == 200
     assert "Safety rules could not run on this record (labs[0].value" in response.content.decode()
+
+
+def test_recorded_contraception_silences_the_teratogen_alert(clinician, world):
+    make_medication(world.patient_a, drug="mycophenolate_mofetil", daily_dose_mg=2000.0)
+    assert "teratogen_without_contraception" in {a.code for a in refresh_alerts(world.patient_a, TODAY)}
+    url = reverse("clinic:contraception-create", args=[world.patient_a.pk])
+    response = clinician.post(url, {"method": "copper IUD", "start": "2026-03-20"})
+    assert response.status_code == 302
+    # starts after TODAY: not yet in use on TODAY
+    assert "teratogen_without_contraception" in {a.code for a in refresh_alerts(world.patient_a, TODAY)}
+    clinician.post(url, {"method": "levonorgestrel IUD", "start": "2025-06-01"})
+    assert "teratogen_without_contraception" not in {
+        a.code for a in refresh_alerts(world.patient_a, TODAY)}
+    response = clinician.post(url, {"method": "pill", "start": "2025-06-01", "stop": "2025-01-01"})
+    assert response.status_code == 400 and "stop" in response.context["form"].errors

@@ -1,7 +1,7 @@
 """The one seam from the records to the safety rules: ``to_rule_context(patient, today)``.
 
 Everything the rules read comes from here, converted to the canonical units the rules expect
-(``lupuscare.rules.context``). Five queries, whatever the size of the record.
+(``lupuscare.rules.context``). Six queries, whatever the size of the record.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from lupuscare.web.records.models import DiaryEntry, Patient
 from lupuscare.web.records.models import LabResult as LabRow
 from lupuscare.web.records.models import MedicationCourse as CourseRow
 
-from .models import EyeExam
+from .models import Contraception, EyeExam
 
 # The diary's "fever" symptom is rated 0-10; any rating above 0 is a reported fever (the rules'
 # "fever" red flag). Project decision: the patient said they felt feverish at all.
@@ -82,12 +82,15 @@ def to_rule_context(patient: Patient, today: dt.date) -> PatientContext:
     ).only("local_date", "warning_signs", "symptoms")
     eye_exams = tuple(EyeExam.objects.filter(patient=patient, date__lte=today)
                       .values_list("date", flat=True))
+    contraception = (Contraception.objects.filter(patient=patient, start__lte=today)
+                     .filter(Q(stop__isnull=True) | Q(stop__gte=today)).exists())
     return PatientContext(
         today=today,
         birth_date=patient.birth_date,
         sex=patient.sex,
         weight_kg=patient.weight_kg,
         can_become_pregnant=patient.can_become_pregnant,
+        contraception_recorded=contraception,
         eye_exams=eye_exams,
         medications=tuple(courses),
         labs=tuple(labs),

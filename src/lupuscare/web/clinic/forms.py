@@ -21,7 +21,7 @@ from lupuscare.web.records.models import (
 from lupuscare.web.records.models.clinical import PGA_MAX, WINDOW_DAYS_CHOICES
 
 from . import joints, limits
-from .models import Biopsy, EyeExam
+from .models import Biopsy, Contraception, EyeExam
 
 # PGA anchors of the SELENA 0-3 visual analogue scale (clinical-instruments.md section 3).
 PGA_ANCHORS = ((0, "none"), (1, "mild"), (2, "moderate"), (3, "severe"))
@@ -247,6 +247,26 @@ class EyeExamForm(PatientDatesMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         self._check_day("date", data.get("date"))
+        return data
+
+
+class ContraceptionForm(PatientDatesMixin, forms.ModelForm):
+    class Meta:
+        model = Contraception
+        fields = ["method", "start", "stop"]
+        widgets = {"start": forms.DateInput(attrs={"type": "date"}),
+                   "stop": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, patient: Patient, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.instance.patient = patient
+
+    def clean(self):
+        data = super().clean()
+        self._check_day("start", data.get("start"))
+        if data.get("stop") and data.get("start") and data["stop"] < data["start"]:
+            self.add_error("stop", "cannot be before start")
         return data
 
 

@@ -6,6 +6,7 @@
 - ``JointExam``: which of the 28 joints were swollen or tender (the visit keeps only the counts).
 - ``Biopsy``: a kidney biopsy read by the ``biopsy`` instrument (ISN/RPS class, NIH indices).
 - ``EyeExam``: retinal screening examinations (the hydroxychloroquine rules read their dates).
+- ``Contraception``: contraception in use (the teratogen rule reads it).
 - ``ClinicAlert``: one row per open safety alert per patient and code; acknowledging needs a
   reason, is audited, and the change is kept in the row's history.
 """
@@ -99,6 +100,23 @@ class EyeExam(models.Model):
 
     def __str__(self) -> str:
         return f"eye exam {self.date}"
+
+
+class Contraception(models.Model):
+    """Contraception in use (the teratogen rule reads whether any is current)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="contraception")
+    method = models.CharField(max_length=100, help_text="e.g. levonorgestrel IUD, copper IUD")
+    start = models.DateField()
+    stop = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.method} from {self.start}"
 
 
 class AlertStatus(models.TextChoices):

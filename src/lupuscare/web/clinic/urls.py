@@ -30,6 +30,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/damage/new/", views.damage_create, name="damage-create"),
     path("patients/<int:patient_id>/biopsies/new/", views.biopsy_create, name="biopsy-create"),
     path("patients/<int:patient_id>/eye-exams/new/", views.eye_exam_create, name="eye-exam-create"),
+    path("patients/<int:patient_id>/contraception/new/", views.contraception_create,
+         name="contraception-create"),
     path("patients/<int:patient_id>/classification/", views.classification_view,
          name="classification"),
 ]

@@ -33,6 +33,7 @@ from .forms import (
     BiopsyForm,
     ClassificationForm,
     ClinicLabForm,
+    ContraceptionForm,
     CsvImportForm,
     DamageForm,
     DoseChangeForm,
@@ -315,6 +316,11 @@ def damage_create(request: HttpRequest, patient_id: int) -> HttpResponse:
 @clinician_view
 def eye_exam_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     return _simple_create(request, patient_id, EyeExamForm, "Record a retinal screening exam")
+
+
+@clinician_view
+def contraception_create(request: HttpRequest, patient_id: int) -> HttpResponse:
+    return _simple_create(request, patient_id, ContraceptionForm, "Record contraception")
 
 
 @clinician_view
