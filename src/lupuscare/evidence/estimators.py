@@ -65,7 +65,7 @@ def projection(w: np.ndarray, X: np.ndarray) -> np.ndarray:
     """P = W − W X (X'WX)⁻¹ X'W: the residual-forming matrix of weighted least squares."""
     WX = X * w[:, None]
     P = -(WX @ inv_small(X.T @ WX) @ WX.T)
-    P[np.diag_indices_from(P)] += w
+    P.flat[:: P.shape[0] + 1] += w
     return P
 
 

@@ -27,7 +27,6 @@ from lupuscare.evidence.estimators import (
     inv_small,
     logdet_small,
     normalise_method,
-    projection,
 )
 
 TESTS = ("z", "knha")
@@ -446,11 +445,15 @@ def _fit(
     )  # fmt: skip
     # Heterogeneity: equal-effects residual Q, I², H² (metafor's definitions).
     if np.all(v > 0) and k > p:
-        P = projection(1 / v, X)
+        # Q = y'Py and tr(P) with P = W − WX(X'WX)⁻¹X'W, W = diag(1/vᵢ), without forming P.
+        w0 = 1 / v
+        WX0 = X * w0[:, None]
+        inv0 = inv_small(X.T @ WX0)
         yc = y - y.mean()
-        Q = max(0.0, float(yc @ P @ yc))
+        r0 = yc - X @ (inv0 @ (WX0.T @ yc))
+        Q = max(0.0, float(np.sum(w0 * r0 * r0)))
         Q_pval = dist.chi2_sf(Q, k - p)
-        vt = (k - p) / float(np.trace(P))
+        vt = (k - p) / float(w0.sum() - np.sum(inv0 * (WX0.T @ WX0)))
         if method == "EE":
             I2 = max(0.0, 100 * (Q - (k - p)) / Q) if Q > 0 else 0.0
             H2 = Q / (k - p)
