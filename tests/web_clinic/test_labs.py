@@ -104,3 +104,23 @@ def test_out_of_range_values_are_marked_on_the_timeline(world):
     world.records["lab_a"].save()
     series = lab_series(world.patient_a.pk)
     assert series["c3"]["values"] == [0.72] and series["c3"]["abnormal"] == [True]
+
+
+def test_a_late_lab_rescores_the_visits_whose_window_holds_it(clinician, world):
+    from lupuscare.web.clinic.models import StoredScore
+    from lupuscare.web.clinic.scoring import store_scores
+
+    visit = world.records["assessment_a"]  # 2026-03-01, 10-day window, arthritis: SLEDAI 4
+    store_scores(visit)
+    sledai = StoredScore.objects.get(assessment=visit, instrument="sledai2k")
+    assert sledai.value == 4
+    # a UPCR drawn 2026-02-25 (inside the window) arrives later: proteinuria, 4 more points
+    assert _post_lab(clinician, world, test="upcr", value="900", unit="mg/g", low="", high="",
+                     collected_at="2026-02-25T08:00").status_code == 302
+    sledai.refresh_from_db()
+    assert sledai.value == 8 and sledai.history.count() == 2
+    # one drawn before the window (2026-02-18) changes nothing
+    assert _post_lab(clinician, world, test="platelets", value="50", unit="10*9/L", low="",
+                     high="", collected_at="2026-02-18T08:00").status_code == 302
+    sledai.refresh_from_db()
+    assert sledai.value == 8 and sledai.history.count() == 2

@@ -7,6 +7,7 @@ ticking is exactly what is stored.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import models, transaction
@@ -15,8 +16,11 @@ from lupuscare.errors import InputError
 from lupuscare.instruments import score_all
 from lupuscare.instruments.result import InstrumentResult
 from lupuscare.web.records.models import Assessment
+from lupuscare.web.records.models.clinical import WINDOW_DAYS_CHOICES
 
 from .models import StoredScore
+
+MAX_WINDOW_DAYS = max(days for days, _ in WINDOW_DAYS_CHOICES)
 
 # What the visit form shows live, in this order (contracts §1 names).
 LIVE_INSTRUMENTS = ("sledai2k", "sle-das", "lldas", "doris", "sfi", "pga")
@@ -96,6 +100,23 @@ def store_scores(assessment: Assessment, user=None) -> list[StoredScore]:
     if stale:
         assessment.stored_scores.filter(instrument__in=stale).delete()
     return stored
+
+
+def rescore_for_labs(patient_id: int, days: list, user=None) -> int:
+    """Re-score the visits whose window holds any of ``days`` (dates of newly recorded labs): a
+    result that arrives after the visit belongs in that visit's scores. The scores shown before
+    stay in ``StoredScore.history``. Returns how many visits were re-scored."""
+    if not days:
+        return 0
+    first, last = min(days), max(days)
+    candidates = Assessment.objects.filter(
+        patient_id=patient_id, date__gte=first, date__lte=last + dt.timedelta(days=MAX_WINDOW_DAYS))
+    n = 0
+    for visit in candidates.select_related("patient"):
+        if any(visit.window_start <= d <= visit.date for d in days):
+            store_scores(visit, user)
+            n += 1
+    return n
 
 
 def unscored_visits(patient_id: int) -> models.QuerySet[Assessment]:

@@ -242,7 +242,10 @@ def _simple_create(request: HttpRequest, patient_id: int, form_class, title: str
 def lab_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     def save(form):
         form.instance.source = "manual"
-        return form.save()
+        lab = form.save()
+        day = timezone.localtime(lab.collected_at).date()
+        scoring.rescore_for_labs(lab.patient_id, [day], request.user)
+        return lab
     return _simple_create(request, patient_id, ClinicLabForm, "Record a lab result", save)
 
 
@@ -258,6 +261,9 @@ def lab_import(request: HttpRequest, patient_id: int) -> HttpResponse:
                 with transaction.atomic():
                     saved = labs_import.save(results)
                     audit.record(request, patient, AuditAction.CREATE)
+                    scoring.rescore_for_labs(
+                        patient.pk, sorted({timezone.localtime(r.collected_at).date() for r in saved}),
+                        request.user)
                 return render(request, "clinic/lab_import.html",
                               {"form": CsvImportForm(), "patient": patient, "saved": saved})
         return render(request, "clinic/lab_import.html",
