@@ -163,7 +163,7 @@ class TestValidation:
     @pytest.mark.parametrize(
         ("field", "bad", "good"),
         [("pga", 3.01, 3.0), ("pga", -0.01, 0.0), ("swollen_28", 29, 28), ("tender_28", 29, 28),
-         ("bilag_new_a", 10, 9), ("window_days", 14, 30)],
+         ("bilag_new_a", 10, 9), ("window_days", 14, 30), ("pga", 1.25, 1.2)],
     )
     def test_ranges_at_their_boundaries(self, field, bad, good):
         visit = make_assessment(make_patient())

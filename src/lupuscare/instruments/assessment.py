@@ -32,6 +32,7 @@ BILAG_DOMAINS: tuple[str, ...] = (
 )  # BILAG-2004's nine organ domains (Isenberg 2005) [known]
 BilagGrade = Literal["A", "B", "C", "D", "E"]
 WINDOW_DAYS = (10, 28, 30)  # SLEDAI-2K windows in use (clinical-instruments.md 1.1)
+JOINTS_28 = 28  # the 28-joint count (swollen and tender)
 
 
 @lru_cache(maxsize=1)
@@ -102,8 +103,8 @@ class Patient(_Model):
 
 
 class Joints(_Model):
-    swollen_28: Annotated[int, Field(ge=0, le=28)] | None = None
-    tender_28: Annotated[int, Field(ge=0, le=28)] | None = None
+    swollen_28: Annotated[int, Field(ge=0, le=JOINTS_28)] | None = None
+    tender_28: Annotated[int, Field(ge=0, le=JOINTS_28)] | None = None
 
 
 class Lab(TypedDict):

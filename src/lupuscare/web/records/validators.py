@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from lupuscare.clinical import units
 from lupuscare.clinical.diary import SYMPTOM_SCALE, SYMPTOMS, TRIGGERS, WARNING_SIGNS
 from lupuscare.clinical.vocabulary import DRUGS, FINDINGS
+from lupuscare.errors import InputError
+from lupuscare.instruments.pga import check_pga
 from lupuscare.instruments.sdi_items import ALIASES as SDI_ALIASES
 from lupuscare.instruments.sdi_items import ITEMS as SDI_ITEMS
 
@@ -131,3 +133,11 @@ def validate_triggers(value: Any) -> None:
 def validate_finite(value: float) -> None:
     if not _finite_number(value):
         raise ValidationError("must be a finite number", code="invalid")
+
+
+def validate_pga(value: float) -> None:
+    """The instrument's own PGA rule (0 to 3, one decimal place), as a form/model error."""
+    try:
+        check_pga(value)
+    except InputError as exc:
+        raise ValidationError(f"PGA {exc.message}") from exc

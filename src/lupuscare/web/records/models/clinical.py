@@ -16,25 +16,25 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from lupuscare.instruments.assessment import JOINTS_28, WINDOW_DAYS
+from lupuscare.instruments.pga import PGA_MAX  # noqa: F401  (re-exported for forms)
+from lupuscare.instruments.sledai2k import DEFAULT_WINDOW_DAYS
+
 from ..validators import (
     lab_unit_error,
     validate_drug,
     validate_findings,
     validate_finite,
     validate_lab_test,
+    validate_pga,
     validate_sdi_item,
 )
 from .patients import Patient
 
-# SLEDAI-2K descriptors count when present at the visit or in the preceding 10 days (Gladman DD,
-# Ibañez D, Urowitz MB. J Rheumatol 2002;29:288-91); a 30-day window was validated by Touma Z et al.
-# (J Rheumatol 2010;37:1886-92) and 28 days is used in trials. Source: clinical-instruments.md §1
-# [spec: verified there against the abstracts]. The window is stored with every visit.
-WINDOW_DAYS_CHOICES = [(10, "10 days"), (28, "28 days"), (30, "30 days")]
-DEFAULT_WINDOW_DAYS = 10
+# The scoring window, the 28-joint count and the PGA scale are the instruments' own definitions
+# (lupuscare.instruments: one source of truth, with their citations there).
+WINDOW_DAYS_CHOICES = [(w, f"{w} days") for w in WINDOW_DAYS]
 
-PGA_MAX = 3.0  # SELENA-SLEDAI Physician Global Assessment, 0-3 VAS (clinical-instruments.md §3)
-JOINTS_28 = 28  # the 28-joint count
 BILAG_DOMAINS = 9  # BILAG-2004 has nine organ domains, so at most nine new A or B scores
 
 
@@ -57,7 +57,7 @@ class Assessment(models.Model):
     pga = models.FloatField(
         null=True,
         blank=True,
-        validators=[validate_finite, MinValueValidator(0.0), MaxValueValidator(PGA_MAX)],
+        validators=[validate_pga],
         help_text="Physician Global Assessment, 0-3.",
     )
     bilag_new_a = models.PositiveSmallIntegerField(
