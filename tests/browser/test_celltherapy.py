@@ -111,6 +111,7 @@ def test_referral_to_endpoint_in_the_browser(page, login, setup):
     page.goto(url)
     start = dt.datetime.combine(today - dt.timedelta(days=8), dt.time(10, 0))
     label("Delivered viable cells").fill("62000000")
+    label("Volume infused (mL)").fill("100")
     label("Patient identity confirmed (wristband and spoken)").check()
     label("Patient identifier on bag").fill(world.patient_a.identifier)
     label("Chain-of-identity on bag").fill(coi)

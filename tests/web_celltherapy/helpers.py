@@ -112,7 +112,7 @@ def infuse(world, lot: Lot, *, delivered: float | None = None, second=None,
         second_verifier=second or second_clinician(world), patient_identity_confirmed=True,
         patient_on_bag=lot.enrolment.patient.identifier, coi_on_bag=lot.coi_identifier,
         lot_on_bag=lot.lot_number, thaw_end=start - dt.timedelta(minutes=20), started_at=start,
-        ended_at=start + dt.timedelta(minutes=30),
+        ended_at=start + dt.timedelta(minutes=30), volume_ml=100.0,
         vitals=[{"at": start, "values": {"temperature_c": 36.8, "systolic_mmhg": 120}}])
     values.update(fields)
     return services.record_infusion(lot.enrolment, world.clinician_a, **values)

@@ -49,7 +49,7 @@ def test_without_a_second_verifier_or_scan_the_infusion_is_refused(world):
             patient_on_bag=world.patient_a.identifier, coi_on_bag=lot.coi_identifier,
             lot_on_bag=lot.lot_number, thaw_end=dt.datetime(2026, 3, 21, 9, 50, tzinfo=UTC),
             started_at=dt.datetime(2026, 3, 21, 10, tzinfo=UTC),
-            ended_at=dt.datetime(2026, 3, 21, 10, 30, tzinfo=UTC))
+            ended_at=dt.datetime(2026, 3, 21, 10, 30, tzinfo=UTC), volume_ml=100.0)
     assert refused.value.field == "identity_check.second_verifier"
     _nothing_saved(lot)
 
@@ -138,9 +138,35 @@ def test_the_infusion_page_refuses_with_the_reason(world, client):
     client.force_login(world.clinician_a)
     response = client.post(f"/celltherapy/patients/{world.patient_a.pk}/infusion/", {
         "enrolment": lot.enrolment_id, "lot": lot.pk, "delivered_cells": "62000000",
-        "weight_kg": "62", "patient_identity_confirmed": "on",
+        "weight_kg": "62", "volume_ml": "100", "patient_identity_confirmed": "on",
         "patient_on_bag": world.patient_a.identifier, "coi_on_bag": lot.coi_identifier,
         "lot_on_bag": lot.lot_number, "thaw_end": "2026-03-21T09:50",
         "started_at": "2026-03-21T10:00", "ended_at": "2026-03-21T10:30"}, follow=True)
     assert "Refused: identity_check.second_verifier" in response.content.decode()
+    _nothing_saved(lot)
+
+
+@pytest.mark.parametrize(("eu_per_ml", "allowed"), [(5.0, True), (5.01, False)])
+def test_endotoxin_at_and_just_above_k(world, eu_per_ml, allowed):
+    from lupuscare.web.celltherapy.models import QcResult
+
+    lot = released_lot(world)
+    QcResult.objects.filter(lot=lot, attribute="endotoxin").update(value=eu_per_ml)
+    if allowed:
+        infusion = infuse(world, lot, volume_ml=62.0)
+        assert infusion.endotoxin["eu_per_kg"] == 5.0
+        assert infusion.endotoxin["limit_eu_per_kg"] == 5.0
+    else:
+        with pytest.raises(InputError) as refused:
+            infuse(world, lot, volume_ml=62.0)
+        assert refused.value.field == "endotoxin"
+        assert "exceeds 5 EU/kg" in refused.value.message
+        _nothing_saved(lot)
+
+
+def test_endotoxin_needs_the_infused_volume(world):
+    lot = released_lot(world)
+    with pytest.raises(InputError) as refused:
+        infuse(world, lot, volume_ml=None)
+    assert refused.value.field == "volume_ml"
     _nothing_saved(lot)

@@ -159,7 +159,7 @@ def _advance(programme: Programme, patient: Patient, stage: str, *, clinician, s
         second_verifier=second, patient_identity_confirmed=True,
         patient_on_bag=patient.identifier, coi_on_bag=lot.coi_identifier,
         lot_on_bag=lot.lot_number, thaw_end=start - dt.timedelta(minutes=25), started_at=start,
-        ended_at=start + dt.timedelta(minutes=40),
+        ended_at=start + dt.timedelta(minutes=40), volume_ml=100.0,
         vitals=[{"at": start, "values": {"temperature_c": 36.9, "systolic_mmhg": 118}}])
     if stage == "adverse_event":
         onset = day0 + dt.timedelta(days=6)

@@ -309,6 +309,9 @@ class Infusion(models.Model):
     target_cells = models.FloatField()
     delivered_cells = models.FloatField()
     dose = models.JSONField(help_text="the core's DoseAssessment")
+    volume_ml = models.FloatField(null=True, blank=True, help_text="volume infused (mL)")
+    endotoxin = models.JSONField(null=True, blank=True,
+                                 help_text="the core's EndotoxinCheck (EU/kg and EU/kg/h)")
     first_verifier = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     second_verifier = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+",
                                         null=True, blank=True)

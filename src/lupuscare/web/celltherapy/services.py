@@ -34,7 +34,7 @@ from lupuscare.celltherapy.adverse_events import (
 )
 from lupuscare.celltherapy.consent import ConsentRecord, Scope, consent_status
 from lupuscare.celltherapy.donor import donor_eligibility
-from lupuscare.celltherapy.dosing import plan_dose, require_as_planned
+from lupuscare.celltherapy.dosing import endotoxin_check, plan_dose, require_as_planned
 from lupuscare.celltherapy.eligibility import (
     EligibilityInputs,
     Lab,
@@ -503,7 +503,8 @@ def record_infusion(enrolment: Enrolment, user, *, lot: Lot, delivered_cells: fl
                     second_verifier=None, electronic_scan: bool = False,
                     patient_identity_confirmed: bool, patient_on_bag: str, coi_on_bag: str,
                     lot_on_bag: str, thaw_end: dt.datetime | None, started_at: dt.datetime,
-                    ended_at: dt.datetime, vitals: Iterable[Mapping[str, Any]] = (),
+                    ended_at: dt.datetime, volume_ml: float | None = None,
+                    vitals: Iterable[Mapping[str, Any]] = (),
                     reactions: Iterable[Mapping[str, Any]] = ()) -> Infusion:
     """Dose, bedside identity check and infusion, refused whole if any check fails; the lot is
     dispensed, an 'infused' custody event is chained, and the follow-up schedule is generated."""
@@ -519,6 +520,7 @@ def record_infusion(enrolment: Enrolment, user, *, lot: Lot, delivered_cells: fl
         thaw_end = _moment(thaw_end, "thaw_end")
     plan = plan_dose(protocols.dose_rule(programme), weight_kg=weight_kg, height_cm=height_cm)
     dose = require_as_planned(plan, delivered_cells)
+    endotoxin = _endotoxin(lot, volume_ml, plan.weight_kg or weight_kg, started_at, ended_at)
     day = timezone.localtime(started_at).date()
     gate, override = clearance(enrolment, day)
     identity = IdentityCheck(
@@ -540,6 +542,7 @@ def record_infusion(enrolment: Enrolment, user, *, lot: Lot, delivered_cells: fl
     infusion = Infusion.objects.create(
         enrolment=enrolment, lot=lot, weight_kg=weight_kg, height_cm=height_cm,
         target_cells=plan.target_total, delivered_cells=dose.delivered_total,
+        volume_ml=volume_ml, endotoxin=endotoxin,
         dose={"target_total": dose.target_total, "delivered_total": dose.delivered_total,
               "percent_of_target": dose.percent_of_target, "as_planned": dose.as_planned,
               "tolerance_pct": plan.rule.tolerance_pct, "basis": plan.rule.basis.value},
@@ -565,6 +568,26 @@ def record_infusion(enrolment: Enrolment, user, *, lot: Lot, delivered_cells: fl
                                          target=visit.target, window_start=visit.window_start,
                                          window_end=visit.window_end)
     return infusion
+
+
+def _endotoxin(lot: Lot, volume_ml: float | None, weight_kg: float | None,
+               started_at: dt.datetime, ended_at: dt.datetime) -> dict[str, Any] | None:
+    """Endotoxin delivered per kg and per kg per hour (USP <85> K, the core's check), from the
+    lot's endotoxin result in EU/mL. The MSC release spec only records endotoxin, so this is
+    where it is judged: refused when over K. Needs the infused volume and the weight."""
+    row = lot.qc_results.filter(attribute="endotoxin").first()
+    if row is None:
+        return None
+    if volume_ml is None:
+        raise InputError("volume_ml", "the infused volume is needed to judge endotoxin per kg")
+    minutes = max((ended_at - started_at).total_seconds() / 60, 1e-9)
+    check = endotoxin_check(eu_per_ml=row.value, volume_ml=volume_ml, weight_kg=weight_kg,
+                            infusion_minutes=minutes)
+    if not check.within:
+        raise InputError("endotoxin", "; ".join(check.reasons))
+    return {"eu_total": check.eu_total, "eu_per_kg": check.eu_per_kg,
+            "eu_per_kg_per_hour": check.eu_per_kg_per_hour,
+            "limit_eu_per_kg": check.limit_eu_per_kg}
 
 
 def _last_at(lot: Lot) -> dt.datetime:
@@ -760,17 +783,26 @@ def record_adverse_event(enrolment: Enrolment, user, *, term: str, onset: dt.dat
                       follow_up_due=clock.follow_up_due, reporting_reason=clock.reason,
                       recorded_by=user)
     if crs:
+        try:
+            oxygen = Oxygen(crs.get("oxygen", "none"))
+        except ValueError:
+            raise InputError("crs.oxygen", f"must be one of {[o.value for o in Oxygen]}") from None
         g = grade_crs(max_temperature_c=crs.get("max_temperature_c"),
                       hypotension=bool(crs.get("hypotension")),
                       vasopressors=crs.get("vasopressors", ()),
-                      oxygen=Oxygen(crs.get("oxygen", "none")),
+                      oxygen=oxygen,
                       nasal_cannula_l_min=crs.get("nasal_cannula_l_min"),
                       antipyretic_or_anticytokine_given=bool(crs.get("treated")))
         ae.crs_grade, ae.crs_detail = g.grade, {"inputs": dict(crs), "explanation": g.explanation}
     if icans:
         ice = ice_score(**{k: icans[k] for k in ("orientation", "naming", "commands", "writing",
                                                   "attention")})
-        g = grade_icans(ice=ice, consciousness=Consciousness(icans.get("consciousness", "normal")))
+        try:
+            consciousness = Consciousness(icans.get("consciousness", "normal"))
+        except ValueError:
+            raise InputError("icans.consciousness",
+                             f"must be one of {[c.value for c in Consciousness]}") from None
+        g = grade_icans(ice=ice, consciousness=consciousness)
         ae.icans_grade, ae.ice_score = g.grade, ice
         ae.icans_detail = {"inputs": dict(icans), "domains": g.domains}
     ae.save()

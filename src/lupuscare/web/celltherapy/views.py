@@ -359,7 +359,8 @@ def infusion_view(request, patient):
         lot_on_bag=_text(post, "lot_on_bag", required=False),
         thaw_end=_moment(post, "thaw_end", required=False),
         started_at=_moment(post, "started_at"), ended_at=_moment(post, "ended_at"),
-        vitals=vitals, reactions=reactions)
+        volume_ml=_number(post, "volume_ml", required=False), vitals=vitals,
+        reactions=reactions)
     flags = infusion.checks["problems"] + infusion.checks["vital_flags"]
     return infusion, "Infusion recorded." + (" Flags: " + "; ".join(flags) if flags else "")
 
