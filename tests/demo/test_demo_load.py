@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from typer.testing import CliRunner
 
 from lupuscare.cli import app
+from lupuscare.demo import load as demo_load
 from lupuscare.demo.cohort import generate_cohort
 from lupuscare.demo.load import (
     DEMO_LOGINS,
@@ -18,7 +19,6 @@ from lupuscare.demo.load import (
     DemoRefused,
     demo_counts,
     demo_logins,
-    extra_loaders,
     load_demo,
     wipe_demo,
 )
@@ -37,6 +37,22 @@ from lupuscare.web.records.models import (
 pytestmark = pytest.mark.django_db
 N = 8
 SEED = 5
+
+
+AS_OF = date(2026, 1, 1)  # the generator's default, so generate_cohort(n, seed) matches
+
+
+def load(n: int, seed: int, **kwargs):
+    return load_demo(n, seed, as_of=AS_OF, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def only_the_cohort(request, monkeypatch) -> None:
+    """Other apps add demo data through ``extra_loaders`` (cell therapy adds its programme and
+    screening visits): the exact-count tests look at the cohort alone; the command tests run
+    with every registered loader."""
+    if "command" not in request.node.name:
+        monkeypatch.setattr(demo_load, "extra_loaders", [])
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +82,7 @@ def expected_counts(n: int, seed: int) -> dict[str, int]:
 
 
 def test_counts_in_the_database_match_the_generated_cohort() -> None:
-    summary = load_demo(N, SEED)
+    summary = load(N, SEED)
     expected = expected_counts(N, SEED)
     for key, value in expected.items():
         assert summary.counts[key] == value, key
@@ -79,7 +95,7 @@ def test_counts_in_the_database_match_the_generated_cohort() -> None:
 
 
 def test_loaded_records_are_the_generated_ones() -> None:
-    load_demo(N, SEED)
+    load(N, SEED)
     cohort = generate_cohort(N, SEED)
     showcase = cohort.patients[0]
     patient = Patient.objects.get(identifier=showcase.key)
@@ -111,7 +127,7 @@ def test_loaded_records_are_the_generated_ones() -> None:
 
 
 def test_printed_logins_authenticate_with_their_roles() -> None:
-    load_demo(N, SEED)
+    load(N, SEED)
     roles = {"patient": Role.PATIENT, "clinician": Role.CLINICIAN,
              "coordinator": Role.COORDINATOR, "admin": Role.ADMIN}
     for login in demo_logins():
@@ -125,15 +141,15 @@ def test_printed_logins_authenticate_with_their_roles() -> None:
 
 
 def test_loading_again_is_a_no_op_and_a_different_cohort_needs_reset() -> None:
-    load_demo(N, SEED)
+    load(N, SEED)
     labs = LabResult.objects.count()
-    again = load_demo(N, SEED)
+    again = load(N, SEED)
     assert again.already_loaded and LabResult.objects.count() == labs
     with pytest.raises(DemoRefused, match="--reset"):
-        load_demo(N + 1, SEED)
+        load(N + 1, SEED)
     old_last_lab = LabResult.objects.order_by("id").last().id
     old_last_entry = DiaryEntry.history.order_by("history_id").last().history_id
-    replaced = load_demo(N + 1, SEED + 1, reset=True)
+    replaced = load(N + 1, SEED + 1, reset=True)
     # ids of removed rows (which the audit log may name) are never handed out again
     assert LabResult.objects.order_by("id").first().id > old_last_lab
     assert DiaryEntry.history.order_by("history_id").first().history_id > old_last_entry
@@ -146,7 +162,7 @@ def test_loading_again_is_a_no_op_and_a_different_cohort_needs_reset() -> None:
 
 
 def test_reset_removes_every_demo_row() -> None:
-    load_demo(N, SEED)
+    load(N, SEED)
     assert wipe_demo() == N
     assert all(v == 0 for v in demo_counts().values())
     assert Patient.objects.count() == 0 and CareTeam.objects.count() == 0
@@ -161,7 +177,7 @@ def test_refuses_a_database_with_real_patients_even_with_reset() -> None:
                            birth_date=date(1980, 1, 1), sex="female")
     for reset in (False, True):
         with pytest.raises(DemoRefused, match="not demo data"):
-            load_demo(N, SEED, reset=reset)
+            load(N, SEED, reset=reset)
     assert Patient.objects.count() == 1 and not DemoCohort.objects.exists()
 
 
@@ -169,23 +185,23 @@ def test_a_failure_leaves_nothing_half_loaded() -> None:
     def broken(cohort, ids):
         raise RuntimeError("boom")
 
-    extra_loaders.append(broken)
+    demo_load.extra_loaders.append(broken)
     try:
         with pytest.raises(RuntimeError):
-            load_demo(N, SEED)
+            load(N, SEED)
     finally:
-        extra_loaders.remove(broken)
+        demo_load.extra_loaders.remove(broken)
     assert Patient.objects.count() == 0 and LabResult.objects.count() == 0
     assert not DemoCohort.objects.exists()
 
 
 def test_extra_loader_hook_gets_the_patient_ids_in_cohort_order() -> None:
     seen = []
-    extra_loaders.append(lambda cohort, ids: seen.append(list(ids)))
+    demo_load.extra_loaders.append(lambda cohort, ids: seen.append(list(ids)))
     try:
-        load_demo(N, SEED)
+        load(N, SEED)
     finally:
-        extra_loaders.pop()
+        demo_load.extra_loaders.pop()
     ids = seen[0]
     assert len(ids) == N
     assert [Patient.objects.get(id=i).identifier for i in ids] == [f"DEMO-{k + 1:05d}" for k in range(N)]
@@ -219,7 +235,7 @@ def test_reset_also_removes_records_other_apps_made_for_demo_patients_but_keeps_
 
     from lupuscare.web.records.models import AuditEvent
 
-    load_demo(N, SEED)
+    load(N, SEED)
     patient = Patient.objects.get(identifier="DEMO-00001")
     try:
         eye_exam = apps.get_model("clinic", "EyeExam")
@@ -227,13 +243,13 @@ def test_reset_also_removes_records_other_apps_made_for_demo_patients_but_keeps_
         pytest.skip("clinic.EyeExam not available")
     eye_exam.objects.create(patient=patient, date=date(2025, 6, 1))
     AuditEvent.objects.create(patient=patient, username="demo-clinician", action="read")
-    load_demo(N, SEED + 1, reset=True)
+    load(N, SEED + 1, reset=True)
     assert not eye_exam.objects.exists()
     assert AuditEvent.objects.filter(patient_id=patient.id).count() == 1
 
 
 def test_fast_inserted_rows_have_matching_history_and_ids_keep_counting() -> None:
-    load_demo(N, SEED)
+    load(N, SEED)
     lab = LabResult.objects.order_by("id").last()
     record = LabResult.history.get(id=lab.id)
     assert record.history_type == "+" and record.history_change_reason == "demo cohort"
@@ -249,3 +265,17 @@ def test_fast_inserted_rows_have_matching_history_and_ids_keep_counting() -> Non
     assert new.id > lab.id
     assert LabResult.history.filter(id=new.id).count() == 1
     assert LabResult.history.order_by("history_id").last().id == new.id
+
+
+def test_without_a_date_follow_up_ends_today_and_reloading_later_is_a_no_op() -> None:
+    from django.utils import timezone
+
+    summary = load_demo(N, SEED)
+    assert summary.as_of == timezone.localdate() == DemoCohort.objects.get().as_of
+    last_visit = Assessment.objects.order_by("-date").first().date
+    assert last_visit <= summary.as_of
+    again = load_demo(N, SEED)  # e.g. `make run` the next day: same cohort, nothing written
+    assert again.already_loaded and again.as_of == summary.as_of
+    with pytest.raises(DemoRefused):
+        load_demo(N, SEED, as_of=AS_OF)  # an explicit different date is a different cohort
+

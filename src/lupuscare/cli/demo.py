@@ -25,18 +25,18 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same cohort.")] = 1,
         reset: Annotated[bool, typer.Option("--reset", help="Remove a previously loaded demo cohort first.")] = False,
         as_of: Annotated[str | None, typer.Option(
-            "--as-of", help="Follow-up ends on this date (YYYY-MM-DD); default 2026-01-01.")] = None,
+            "--as-of", help="Follow-up ends on this date (YYYY-MM-DD); default today.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
         """Create the database schema and load a synthetic lupus cohort; print demo logins."""
-        from lupuscare.demo.cohort import DEFAULT_AS_OF, MAX_PATIENTS
+        from lupuscare.demo.cohort import MAX_PATIENTS
 
         if not 1 <= patients <= MAX_PATIENTS:
             fail(f"--patients: must be from 1 to {MAX_PATIENTS}")
         if seed < 0:
             fail("--seed: must be a non-negative whole number")
         try:
-            reference = date.fromisoformat(as_of) if as_of else DEFAULT_AS_OF
+            reference = date.fromisoformat(as_of) if as_of else None
         except ValueError:
             fail(f"--as-of: {as_of!r} is not a date (YYYY-MM-DD)")
 

@@ -40,7 +40,7 @@ from simple_history.utils import bulk_create_with_history
 
 from lupuscare.clinical.diary import TRIGGERS
 from lupuscare.clinical.vocabulary import LAB_TESTS
-from lupuscare.demo.cohort import DEFAULT_AS_OF, WINDOW_DAYS, SyntheticPatient, iter_cohort
+from lupuscare.demo.cohort import WINDOW_DAYS, SyntheticPatient, iter_cohort
 from lupuscare.demo.treatment import MedicationCourse as CourseData
 from lupuscare.errors import InputError
 from lupuscare.web.accounts.models import Role
@@ -107,9 +107,13 @@ class LoadSummary:
     logins: list[DemoLogin] = field(default_factory=list)
 
 
-def load_demo(n_patients: int, seed: int, *, reset: bool = False, as_of: date = DEFAULT_AS_OF,
+def load_demo(n_patients: int, seed: int, *, reset: bool = False, as_of: date | None = None,
               progress: Progress | None = None) -> LoadSummary:
-    """Load a cohort of ``n_patients`` generated with ``seed`` (see the module docstring)."""
+    """Load a cohort of ``n_patients`` generated with ``seed`` (see the module docstring).
+
+    ``as_of`` is the last day of follow-up; None means today (so the demo looks current), and,
+    when a cohort is already loaded, "whatever date it was loaded with" (so loading the same seed
+    and size again the next day is still a no-op)."""
     if isinstance(n_patients, bool) or not isinstance(n_patients, int) or n_patients < 1:
         raise InputError("patients", "must be a whole number of at least 1")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -123,9 +127,10 @@ def load_demo(n_patients: int, seed: int, *, reset: bool = False, as_of: date = 
                 "only loaded into a database without real patients")
         existing = DemoCohort.objects.first()
         if existing is not None and not reset:
-            if (existing.seed, existing.patients, existing.as_of) == (seed, n_patients, as_of):
-                return LoadSummary(seed, n_patients, as_of, True, time.perf_counter() - started,
-                                   demo_counts(), demo_logins())
+            if ((existing.seed, existing.patients) == (seed, n_patients)
+                    and as_of in (None, existing.as_of)):
+                return LoadSummary(seed, n_patients, existing.as_of, True,
+                                   time.perf_counter() - started, demo_counts(), demo_logins())
             raise DemoRefused(
                 f"a demo cohort is already loaded (seed {existing.seed}, {existing.patients} "
                 "patients); add --reset to replace it")
@@ -136,6 +141,7 @@ def load_demo(n_patients: int, seed: int, *, reset: bool = False, as_of: date = 
             raise DemoRefused(
                 "user(s) " + ", ".join(sorted(u.username for u in taken))
                 + " exist but were not created by the demo; rename or remove them first")
+        as_of = as_of or django_timezone.localdate()
         cohort = DemoCohort.objects.create(seed=seed, patients=n_patients, as_of=as_of,
                                            generator_version=GENERATOR_VERSION)
         _Loader(cohort, n_patients, progress).run()
