@@ -1,6 +1,10 @@
 """The 28-joint count: shoulders, elbows, wrists, ten MCPs, ten PIPs (thumb IP counted as the
-first PIP) and knees, right and left (Prevoo MLL et al. Arthritis Rheum 1995;38:44-8, the DAS28
-joint set). The visit form lays them out as a body; the counts go to the assessment."""
+first PIP) and knees, right and left: the DAS28 joint set (Prevoo MLL et al. Modified disease
+activity scores that include twenty-eight-joint counts. Arthritis Rheum 1995;38:44-8,
+doi:10.1002/art.1780380107). Certainty: the paper and its 28 swollen/tender joint counts were
+confirmed through a secondary summary (searched 2026-11-25); the joint list itself is the
+standard DAS28 set [known, not re-read in the paper]. SLE-DAS uses the same 28-joint swollen count.
+The visit form lays the joints out as a body; the counts go to the assessment."""
 
 from __future__ import annotations
 
