@@ -2,10 +2,11 @@
 ``static/clinic/timeline.js`` with the locally served Plotly.
 
 A handful of queries whatever the length of the record (stored scores, labs, medicines, damage,
-diary), then plain Python over the rows. Treat-to-target time follows the convention of the LLDAS
-literature (Franklyn K et al. Ann Rheum Dis 2016;75:1615-21: "time in LLDAS" from serial visits):
-the state seen at a visit holds until the next visit; the last visit closes the observed period.
-That attribution is a project decision stated in docs/clinic.md.
+diary), then plain Python over the rows. Time in LLDAS / remission: the state seen at a visit
+holds until the next visit, and the last visit closes the observed period. That attribution is a
+project decision (docs/clinic.md); the LLDAS papers (Franklyn K et al. Ann Rheum Dis
+2016;75:1615-21) report time in LLDAS as a share of observed follow-up, but their exact
+interval rule was recalled, not re-read (a search on 2026-11-25 found no source to check it).
 """
 
 from __future__ import annotations
