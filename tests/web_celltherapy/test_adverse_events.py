@@ -95,3 +95,21 @@ def test_the_page_records_an_event_with_its_clock(world, client):
     body = response.content.decode()
     assert "fatal or life-threatening SUSAR: report within 7 calendar days of 2026-04-02" in body
     assert AdverseEvent.objects.get().report_due == dt.date(2026, 4, 9)
+
+
+def test_a_resolved_event_leaves_the_board_once_its_report_is_in(world, client):
+    enrolment = refer(world)
+    ae = _ae(enrolment, world.clinician_a)
+    client.force_login(world.coordinator)
+    url = f"/celltherapy/patients/{world.patient_a.pk}/adverse-events/submitted/"
+    refused = client.post(url, {"enrolment": enrolment.pk, "adverse_event": ae.pk,
+                                "action": "resolve", "resolved_on": "2026-03-31"}, follow=True)
+    assert "Refused: resolved_on: 2026-03-31 is before the onset" in refused.content.decode()
+    client.post(url, {"enrolment": enrolment.pk, "adverse_event": ae.pk, "action": "resolve",
+                      "resolved_on": "2026-04-10"})
+    ae.refresh_from_db()
+    assert ae.resolved_on == dt.date(2026, 4, 10)
+    on = dt.date(2026, 4, 12)
+    assert build_board(Enrolment.objects.all(), on).open_events == [(ae, "due")]  # report due
+    services.mark_report_submitted(ae, on)
+    assert build_board(Enrolment.objects.all(), on).open_events == []

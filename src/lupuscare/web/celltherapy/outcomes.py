@@ -31,6 +31,10 @@ class Outcomes:
     events: list[int]
     svg: str
 
+    @property
+    def relapses(self) -> int:
+        return sum(self.events)
+
 
 def programme_outcomes(programme: Programme, enrolments, on: dt.date | None = None) -> Outcomes:
     """Response: the latest evaluable programme endpoint per patient. Relapse-free survival:

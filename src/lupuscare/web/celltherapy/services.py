@@ -820,3 +820,14 @@ def mark_report_submitted(ae: AdverseEvent, on: dt.date) -> AdverseEvent:
     ae.submitted_on = on
     ae.save()
     return ae
+
+
+@transaction.atomic
+def resolve_adverse_event(ae: AdverseEvent, on: dt.date) -> AdverseEvent:
+    if ae.resolved_on is not None:
+        raise InputError("resolved_on", f"already resolved on {ae.resolved_on}")
+    if on < ae.onset:
+        raise InputError("resolved_on", f"{on} is before the onset on {ae.onset}")
+    ae.resolved_on = on
+    ae.save()
+    return ae

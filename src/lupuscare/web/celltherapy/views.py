@@ -438,6 +438,9 @@ def report_submitted_view(request, patient):
                                      enrolment=enrolment).first()
     if ae is None:
         raise InputError("adverse_event", "no such adverse event for this order")
+    if request.POST.get("action") == "resolve":
+        return services.resolve_adverse_event(ae, _date(request.POST, "resolved_on")), \
+            "Adverse event marked resolved."
     return services.mark_report_submitted(ae, _date(request.POST, "submitted_on")), \
         "Report marked submitted."
 
