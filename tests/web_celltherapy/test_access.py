@@ -82,3 +82,20 @@ def test_only_the_care_team_clinician_refers(world):
     client.post(f"/celltherapy/patients/{world.patient_a.pk}/refer/",
                 {"programme": programme.pk, "referral_reason": "refractory"})
     assert Enrolment.objects.get().referred_by == world.clinician_a
+
+
+def test_eligibility_is_a_physicians_assessment_and_the_coordinator_sees_no_medication_list(
+        world):
+    from lupuscare.errors import InputError
+    from lupuscare.web.celltherapy import services
+    from web.factories import make_medication
+
+    enrolment = refer(world)
+    make_medication(world.patient_a, drug="belimumab", daily_dose_mg=None)
+    with pytest.raises(InputError) as refused:
+        services.assess_eligibility(enrolment, world.coordinator, assessment=None, on=TODAY)
+    assert refused.value.field == "assessed_by"
+    coordinator_page = _get(world.coordinator, f"/celltherapy/patients/{world.patient_a.pk}/")
+    assert "belimumab" not in coordinator_page.content.decode()
+    clinician_page = _get(world.clinician_a, f"/celltherapy/patients/{world.patient_a.pk}/")
+    assert "belimumab" in clinician_page.content.decode()

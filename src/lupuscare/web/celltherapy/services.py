@@ -279,6 +279,7 @@ def assess_eligibility(enrolment: Enrolment, user, *, assessment: Assessment | N
                        bilag: Mapping[str, str] | None = None,
                        failed_course_ids: Iterable[int] = (),
                        on: dt.date | None = None) -> EligibilityAssessment:
+    _require_clinician(user, "assessed_by")
     on = on or _today()
     inputs, snapshot = screening_inputs(enrolment, assessment, bilag=bilag,
                                         failed_course_ids=failed_course_ids, on=on)

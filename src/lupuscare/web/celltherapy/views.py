@@ -176,7 +176,9 @@ def patient_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     context = {
         "patient": patient, "enrolments": enrolments, "referable": referable, "today": today,
         "assessments": Assessment.objects.filter(patient=patient).order_by("-date")[:30],
-        "courses": MedicationCourse.objects.filter(patient=patient).order_by("-start"),
+        # the medication list is clinical record: shown to the treating clinicians only
+        "courses": MedicationCourse.objects.filter(patient=patient).order_by("-start")
+        if request.user.role == Role.CLINICIAN else MedicationCourse.objects.none(),
         "bilag_domains": BILAG_DOMAINS, "bilag_grades": ("A", "B", "C", "D", "E"),
         "scopes": [s.value for s in Scope], "seriousness": [s.value for s in Seriousness],
         "causalities": [c.value for c in Causality], "custody_actions": CUSTODY_ACTIONS,
