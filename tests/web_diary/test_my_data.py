@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from lupuscare.web.diary.models import AccountDeletion, DiaryPhoto, DoseLog
+from lupuscare.web.clinic.models import ClinicAlert
+from lupuscare.web.diary.models import AccountDeletion, DiaryPhoto, DoseLog, RedFlagNotice
 from lupuscare.web.records.models import Assessment, AuditEvent, DiaryEntry, LabResult
 
 from .helpers import checkin_post, image_bytes
@@ -62,7 +63,8 @@ def test_wrong_confirmation_deletes_nothing(patient_client, world):
 def test_deletion_removes_the_diary_keeps_clinical_records_and_closes_the_login(
         patient_client, world, settings, data_dir, django_capture_on_commit_callbacks):
     settings.LUPUSCARE_RETENTION_DAYS = 30
-    patient_client.post("/diary/check-in/", checkin_post(symptom_rash="4", photo=_upload(image_bytes())))
+    patient_client.post("/diary/check-in/", checkin_post(symptom_rash="4", sign_seizure="on",
+                                                         photo=_upload(image_bytes())))
     patient_client.post("/diary/medicines/", {"course": world.records["medication_a"].pk,
                                               "local_date": timezone.localdate().isoformat(),
                                               "status": "taken"})
@@ -83,6 +85,9 @@ def test_deletion_removes_the_diary_keeps_clinical_records_and_closes_the_login(
     # clinical records stay, patient B is untouched
     assert Assessment.objects.filter(patient=pa).exists() and LabResult.objects.filter(patient=pa).exists()
     assert DiaryEntry.objects.filter(patient=world.patient_b).exists()
+    notice = RedFlagNotice.objects.get(patient=pa)  # the red flag survives, without the entry
+    assert notice.entry is None and notice.signs == ["a seizure"]
+    assert ClinicAlert.objects.filter(patient=pa, code="diary_seizure").exists()
     record = AccountDeletion.objects.get(patient=pa)
     assert record.clinical_records_kept_until == timezone.localdate() + dt.timedelta(days=30)
     assert record.diary_entries_removed == 2 and record.photos_removed == 1 and record.dose_logs_removed == 1
