@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
@@ -50,7 +51,19 @@ def test_status_and_counts(clinician, world):
     counts = response.context["counts"]
     # LLDAS needs the visit before ("no new features"): only lldas_only has one and meets it
     assert counts == {"patients": 5, "in_lldas": 1, "in_remission": 1, "flaring": 1,
-                      "with_open_alerts": 1}
+                      "with_open_alerts": 1, "with_unscored_visits": 1}  # the world's patient A
+    assert "1 patient has visits not scored yet" in response.content.decode()
+
+
+def test_score_missing_command_scores_every_unscored_visit(world):
+    from django.core.management import call_command
+
+    assert not StoredScore.objects.exists()
+    call_command("clinic_score_missing", "--alerts", stdout=io.StringIO())
+    assert set(StoredScore.objects.values_list("patient_id", flat=True)) == {
+        world.patient_a.pk, world.patient_b.pk}
+    call_command("clinic_score_missing", stdout=(out := io.StringIO()))
+    assert out.getvalue().strip() == "scored 0 visit(s)"
 
 
 def test_latest_visit_decides(world):

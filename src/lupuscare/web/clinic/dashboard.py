@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from lupuscare.web.accounts.permissions import patients_visible_to
@@ -44,6 +44,8 @@ def patients_with_status(user) -> QuerySet[Patient]:
             doris=_latest("met", "doris"),
             flare=_latest("category", "sfi"),
             open_alerts=Coalesce(Subquery(open_alerts, output_field=IntegerField()), Value(0)),
+            has_unscored=Exists(Assessment.objects.filter(patient_id=OuterRef("pk"),
+                                                          stored_scores__isnull=True)),
         )
         .order_by("family_name", "given_name", "id")
     )
@@ -74,6 +76,7 @@ def cohort_counts(user) -> dict[str, int]:
         in_remission=Count("pk", filter=Q(doris=True)),
         flaring=Count("pk", filter=Q(flare__in=FLARES)),
         with_open_alerts=Count("pk", filter=Q(open_alerts__gt=0)),
+        with_unscored_visits=Count("pk", filter=Q(has_unscored=True)),
     )
 
 
