@@ -181,3 +181,28 @@ def test_get_shows_an_empty_form(user_client: Client):
     body = user_client.get(URL).content.decode()
     assert 'enctype="multipart/form-data"' in body and 'data-key="estimate"' not in body
     assert '<option value="REML" selected>' in body
+
+
+def test_oversized_request_is_refused_before_it_is_read(user_client: Client):
+    from lupuscare.web.evidence.views import MAX_REQUEST_BYTES
+
+    body = b"x" * (MAX_REQUEST_BYTES + 1)
+    response = user_client.post(URL, body, content_type="application/octet-stream")
+    assert response.status_code == 400
+    assert f"larger than {MAX_REQUEST_BYTES // 1024} KiB" in response.content.decode()
+
+
+def test_pasted_text_over_the_limit_is_refused(user_client: Client):
+    text = "study,yi,vi\nA,0.1,0.02\nB,0.3,0.04\n"
+    text += "\n" * (meta.MAX_CSV_BYTES + 1 - len(text))
+    status, body = _post(user_client, text, measure="GEN")
+    assert status == 400 and 'data-key="estimate"' not in body
+    status, _ = _post(user_client, text[:-1], measure="GEN")  # exactly at the limit
+    assert status == 200
+
+
+def test_csrf_is_still_checked(world: World, bcg_csv: str):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.patient_a.user)
+    response = client.post(URL, {"csv_text": bcg_csv, "measure": "RR", "method": "REML", "test": "z"})
+    assert response.status_code == 403
