@@ -38,7 +38,7 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	@test -x /usr/bin/chromium || { echo "error: /usr/bin/chromium is required for the browser tests" >&2; exit 1; }
 
-test: install chromium lint test-sqlite test-postgres
+test: install chromium test-sqlite test-postgres lint
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
