@@ -93,3 +93,17 @@ def test_the_clinicians_diary_page_lists_red_flags(client, patient_client, world
     client.force_login(world.clinician_a)
     body = client.get(f"/diary/patients/{world.patient_a.pk}/").content.decode()
     assert "Red flags reported" in body and "chest pain when breathing in" in body
+
+
+@pytest.mark.django_db
+def test_a_lab_the_rules_cannot_read_does_not_stop_the_warning(patient_client, world, caplog):
+    from lupuscare.web.records.models import LabResult
+
+    # a platelet count the rules read, made negative behind validation's back
+    LabResult.objects.filter(pk=world.records["lab_a"].pk).update(test="platelets", unit="10*9/L", value=-5.0)
+    body = _save_and_follow(patient_client, sign_seizure="on")
+    assert URGENT in body
+    notice = RedFlagNotice.objects.get(patient=world.patient_a)
+    assert notice.codes == ["diary_seizure"]
+    # the clinic's rules refuse the bad lab: said in the log; the notice is on the team's page
+    assert "clinic alerts not refreshed" in caplog.text

@@ -2,24 +2,29 @@
 
 Which reports are red flags is decided in one place, ``lupuscare.rules.red_flags`` (chest pain on
 breathing, shortness of breath, a seizure, fever while on an immunosuppressant, foamy urine with
-swollen legs). The patient's entry is run through exactly those rules, on the record as the
-clinic's safety seam builds it (``lupuscare.web.clinic.context.to_rule_context``, which also
-decides what counts as a reported fever), with a one-day window so only this day's reports count.
+swollen legs). The patient's entry is run through exactly those rules with a one-day window, on a
+context holding only what they read: this entry's reports and the medicines active that day. What
+counts as a reported fever is the clinic's ``DIARY_FEVER_FROM_RATING`` (one source). The context
+deliberately leaves out labs, so a lab value the rules cannot read never stops the patient's
+warning.
 
 The clinician alert is the clinic's own ``ClinicAlert``, opened through its public
-``refresh_alerts``; this module also keeps a ``RedFlagNotice`` (what the patient was told, kept if
-the diary is later deleted) and writes an audit event.
+``refresh_alerts_or_error``; this module also keeps a ``RedFlagNotice`` (what the patient was told,
+kept if the diary is later deleted, listed on the care team's diary page even when the clinic's
+rules could not run) and writes an audit event.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from lupuscare.rules import RuleConfig
+from lupuscare.rules import DiaryRedFlag, MedicationCourse, PatientContext, RuleConfig
 from lupuscare.rules.red_flags import (
     rule_red_flag_chest_pain,
     rule_red_flag_fever_on_immunosuppressants,
@@ -27,10 +32,11 @@ from lupuscare.rules.red_flags import (
     rule_red_flag_seizure,
     rule_red_flag_shortness_of_breath,
 )
-from lupuscare.web.clinic.alerts import refresh_alerts
-from lupuscare.web.clinic.context import to_rule_context
+from lupuscare.web.clinic.alerts import refresh_alerts_or_error
+from lupuscare.web.clinic.context import DIARY_FEVER_FROM_RATING
 from lupuscare.web.records import audit
 from lupuscare.web.records.models import AuditAction, DiaryEntry
+from lupuscare.web.records.models import MedicationCourse as CourseRow
 
 from .models import RedFlagNotice
 
@@ -59,15 +65,33 @@ URGENT_ADVICE = (
 )
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True, slots=True)
 class RedFlag:
     code: str
     words: str
 
 
+def entry_context(entry: DiaryEntry) -> PatientContext:
+    """What the red-flag rules read for one entry: its reports, and the medicines that day."""
+    day = entry.local_date
+    flags = [DiaryRedFlag(flag=s, date=day) for s in entry.warning_signs]
+    if (entry.symptoms or {}).get("fever", 0) >= DIARY_FEVER_FROM_RATING:
+        flags.append(DiaryRedFlag(flag="fever", date=day))
+    courses = [
+        MedicationCourse(drug=c.drug, start=c.start, stop=c.stop, pulse=c.pulse,
+                         daily_dose_mg=c.daily_dose_mg if c.daily_dose_mg is not None else 0.0)
+        for c in CourseRow.objects.filter(patient=entry.patient, start__lte=day)
+        .filter(Q(stop__isnull=True) | Q(stop__gte=day))
+    ]
+    return PatientContext(today=day, medications=tuple(courses), diary_red_flags=tuple(flags))
+
+
 def red_flags_of(entry: DiaryEntry) -> list[RedFlag]:
     """The red-flag rules that this entry's own reports fire (the entry's date is "today")."""
-    ctx = to_rule_context(entry.patient, entry.local_date)
+    ctx = entry_context(entry)
     flags = []
     for rule in RED_FLAG_RULES:
         alert = rule(ctx, SAME_DAY)
@@ -84,7 +108,9 @@ def raise_alerts(request: HttpRequest, entry: DiaryEntry, flags: list[RedFlag]) 
     if not flags:
         return None
     today = max(timezone.localdate(), entry.local_date)
-    rows = refresh_alerts(entry.patient, today)
+    rows, error = refresh_alerts_or_error(entry.patient, today)
+    if error:  # the notice below still reaches the care team's diary page
+        log.error("red flag for patient %s: clinic alerts not refreshed: %s", entry.patient_id, error)
     codes = [f.code for f in flags]
     same = RedFlagNotice.objects.filter(entry=entry).order_by("-id").first()
     if same is not None and same.codes == codes:  # re-saved with the same signs: one notice
