@@ -101,3 +101,18 @@ def test_medicines_page_shows_expectation_with_sources(patient_client):
     body = patient_client.get("/diary/medicines/").content.decode()
     assert "What to expect" in body and "works slowly" in body
     assert "rheumatology.org" in body and "Changes in your vision" in body
+
+
+@pytest.mark.django_db
+def test_schedule_lists_every_current_course_with_a_mean_dose_said_as_such(patient_client, world):
+    MedicationCourse.objects.create(patient=world.patient_a, drug="methotrexate", daily_dose_mg=2.14,
+                                    schedule="weekly", start=local_today("UTC") - dt.timedelta(days=1))
+    MedicationCourse.objects.create(patient=world.patient_a, drug="prednisone", daily_dose_mg=5,
+                                    start=dt.date(2020, 1, 1), stop=dt.date(2021, 1, 1))  # stopped
+    body = patient_client.get("/diary/medicines/").content.decode()
+    schedule = body.split('id="schedule-title"')[1].split("</section>")[0]
+    assert "Methotrexate" in schedule and "2.1 mg a day on average" in schedule and "Weekly" in schedule
+    assert "Hydroxychloroquine" in schedule and "300 mg a day</td>" in schedule
+    assert "Prednisone" not in schedule
+    # methotrexate is not due today (weekly, started yesterday): no taken/skipped form for it
+    assert 'id="med-' in body and body.count('class="card med"') == 1

@@ -141,7 +141,9 @@ def due_items(courses, logs_by_course: dict[int, str], day: dt.date) -> list[Due
         due = is_due(c.schedule, c.start, c.stop, day)
         if due is False:
             continue
-        dose = f"{c.daily_dose_mg:g} mg a day" if c.daily_dose_mg is not None else ""
+        dose = ""
+        if c.daily_dose_mg is not None:  # a mean daily dose: say so for non-daily schedules
+            dose = f"{c.daily_dose_mg:g} mg a day" + ("" if c.schedule == "daily" else " on average")
         items.append(DueItem(c.pk, c.drug, drug_label(c.drug), dose, c.get_schedule_display(),
                              due, logs_by_course.get(c.pk)))
     return sorted(items, key=lambda i: i.drug)

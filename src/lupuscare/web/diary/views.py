@@ -211,8 +211,10 @@ def medicines_view(request: HttpRequest) -> HttpResponse:
                       "expectation": medicines.EXPECTATIONS.get(course.drug),
                       "sources": medicines.SIDE_EFFECT_SOURCES.get(course.drug, ())})
     others = [c for c in courses.values() if c.route not in medicines.SELF_ROUTES]
+    schedule = [{"course": c, "label": medicines.drug_label(c.drug),
+                 "expectation": medicines.EXPECTATIONS.get(c.drug)} for c in courses.values()]
     return render(request, "diary/medicines.html", {
-        "items": items, "others": others, "today": today,
+        "items": items, "others": others, "today": today, "schedule": schedule,
         "history": DoseLog.objects.filter(patient=patient).select_related("course")[:30],
     }, status=400 if errors else 200)
 
