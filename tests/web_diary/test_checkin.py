@@ -126,3 +126,13 @@ def test_other_day_form_opens_that_days_entry_for_editing(patient_client, world)
 def test_saved_page_without_an_entry_sends_back_to_the_check_in(patient_client):
     r = patient_client.get(reverse("diary:saved") + "?date=2020-01-01")
     assert r.status_code == 302 and r["Location"] == reverse("diary:checkin")
+
+
+@pytest.mark.django_db
+def test_home_lists_the_week_with_missing_days_open_for_a_late_entry(patient_client, world):
+    today = local_today("Europe/Berlin")
+    DiaryEntry.objects.create(patient=world.patient_a, local_date=today - dt.timedelta(days=2),
+                              time_zone="Europe/Berlin", symptoms={"fatigue": 2})
+    week = patient_client.get("/diary/").context["week"]
+    assert [d for d, _ in week] == [today - dt.timedelta(days=i) for i in range(7)]
+    assert [done for _, done in week] == [False, False, True, False, False, False, False]

@@ -84,8 +84,18 @@ def home(request: HttpRequest) -> HttpResponse:
         "due": due_today(patient, today),
         "notices": red_flags.recent_notices(patient),
         "pages": PAGES,
+        "week": _last_days(patient, today, 7),
     }
     return render(request, "diary/home.html", context)
+
+
+def _last_days(patient: Patient, today: dt.date, n: int) -> list[tuple[dt.date, bool]]:
+    """The last ``n`` days (today first) and whether each has a check-in: a missing day is fine,
+    and a late entry can still be made for it."""
+    days = [today - dt.timedelta(days=i) for i in range(n)]
+    logged = set(DiaryEntry.objects.filter(patient=patient, local_date__in=days)
+                 .values_list("local_date", flat=True))
+    return [(d, d in logged) for d in days]
 
 
 # --- check-in --------------------------------------------------------------------------------
