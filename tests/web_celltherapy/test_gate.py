@@ -103,7 +103,29 @@ def test_an_override_does_not_cover_a_block_with_new_reasons(world):
     assert services.cleared(enrolment, TODAY)
     # later the ethics approval expires: a new reason the override was not signed for
     after = dt.date(2028, 1, 1)
-    assert not services.cleared(Enrolment.objects.get(pk=enrolment.pk), after)
+    enrolment = Enrolment.objects.get(pk=enrolment.pk)
+    assert not services.cleared(enrolment, after)
+    # a new override, for the block as it now stands, clears it again
+    again = services.request_override(enrolment, world.clinician_a, reason="renewal filed",
+                                      on=after)
+    assert "expired on 2027-12-31" in " ".join(again.decision["reasons"])
+    services.countersign_override(again, second_clinician(world))
+    assert services.cleared(enrolment, after)
+    assert services.covering_override(enrolment, after) == again
+    assert services.covering_override(enrolment, TODAY) != again
+
+
+def test_an_order_allowed_at_referral_and_blocked_since_can_be_overridden(world):
+    enrolment = refer(world, make_programme(ethics_valid_to=dt.date(2026, 6, 30)))
+    assert enrolment.gate_allowed
+    later = dt.date(2026, 7, 1)
+    assert not services.cleared(enrolment, later)
+    override = services.request_override(enrolment, world.clinician_a, reason="IRB renewal",
+                                         on=later)
+    with pytest.raises(InputError, match="waiting for its second signature"):
+        services.request_override(enrolment, world.clinician_a, reason="again", on=later)
+    services.countersign_override(override, second_clinician(world))
+    assert services.cleared(enrolment, later)
 
 
 def test_an_allowed_order_cannot_be_overridden(world):

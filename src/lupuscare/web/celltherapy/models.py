@@ -141,8 +141,8 @@ class GateOverride(models.Model):
     """A named physician's override of a blocked order; valid only once a different user has
     countersigned it. Both signatures are also written to the audit log."""
 
-    enrolment = models.OneToOneField(Enrolment, on_delete=models.CASCADE, related_name="override")
-    decision = models.JSONField()
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="overrides")
+    decision = models.JSONField(help_text="the blocked decision it overrides (its reasons)")
     physician = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
     requested_at = models.DateTimeField()
@@ -150,6 +150,9 @@ class GateOverride(models.Model):
                                       null=True, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
 
     def __str__(self) -> str:
         return f"override of order {self.enrolment_id}"

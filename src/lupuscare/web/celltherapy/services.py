@@ -143,18 +143,29 @@ def refer(programme: Programme, patient: Patient, user, *, reason: str,
 
 
 @transaction.atomic
-def request_override(enrolment: Enrolment, physician, *, reason: str) -> StoredOverride:
-    """First signature of an override: a named physician with a reason."""
+def request_override(enrolment: Enrolment, physician, *, reason: str,
+                     on: dt.date | None = None) -> StoredOverride:
+    """First signature of an override of the gate's decision *as it stands* on ``on``: a named
+    physician with a reason. An order allowed at referral and blocked since (an ethics approval
+    expired) can be overridden too; an allowed order cannot."""
     _require_clinician(physician, "physician")
-    if enrolment.gate_allowed:
+    on = on or _today()
+    decision, override = clearance(enrolment, on)
+    if decision.allowed:
         raise InputError("decision", "the order is not blocked: there is nothing to override")
+    if override is not None:
+        raise InputError("override", "an override already covers this block")
     if not (reason or "").strip():
         raise InputError("reason", "an override needs the physician's reason")
-    if hasattr(enrolment, "override"):
-        raise InputError("override", "an override is already recorded for this order")
+    if enrolment.overrides.filter(second_signer=None).exists():
+        raise InputError("override", "an override is already waiting for its second signature")
     return StoredOverride.objects.create(
-        enrolment=enrolment, decision=enrolment.gate_decision, physician=physician,
+        enrolment=enrolment, decision=decision.to_dict(), physician=physician,
         reason=reason.strip(), requested_at=timezone.now())
+
+
+def pending_override(enrolment: Enrolment) -> StoredOverride | None:
+    return enrolment.overrides.filter(second_signer=None).first()
 
 
 @transaction.atomic
@@ -189,13 +200,20 @@ def clearance(enrolment: Enrolment, on: dt.date) -> tuple[GateDecision, GateOver
     decision = gate_decision(enrolment.programme, on, enrolment.indication)
     if decision.allowed:
         return decision, None
-    stored = getattr(enrolment, "override", None)
-    if stored is None or not stored.effective:
-        return decision, None
-    if tuple(stored.decision.get("reasons", ())) != decision.reasons:
-        return decision, None
-    return decision, _core_override(stored, decision, signer=_name(stored.second_signer),
-                                    at=stored.signed_at)
+    for stored in enrolment.overrides.exclude(second_signer=None):
+        if tuple(stored.decision.get("reasons", ())) == decision.reasons:
+            return decision, _core_override(stored, decision, signer=_name(stored.second_signer),
+                                            at=stored.signed_at)
+    return decision, None
+
+
+def covering_override(enrolment: Enrolment, on: dt.date) -> StoredOverride | None:
+    """The stored, countersigned override that clears the order on ``on``, if any."""
+    decision, override = clearance(enrolment, on)
+    if override is None:
+        return None
+    return next(o for o in enrolment.overrides.exclude(second_signer=None)
+                if tuple(o.decision.get("reasons", ())) == decision.reasons)
 
 
 def cleared(enrolment: Enrolment, on: dt.date) -> bool:

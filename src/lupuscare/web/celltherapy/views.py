@@ -208,11 +208,11 @@ def _enrolment_context(enrolment: Enrolment, today: dt.date) -> dict[str, Any]:
     infusions = list(enrolment.infusions.select_related("lot", "first_verifier",
                                                         "second_verifier"))
     ae_rows = [(ae, board_mod.report_state(ae, today)) for ae in enrolment.adverse_events.all()]
-    stored_override = getattr(enrolment, "override", None)
     return {
         "enrolment": enrolment, "programme": programme,
         "stage": board_mod.stage(enrolment, today), "gate": decision, "override": override,
-        "stored_override": stored_override,
+        "covering_override": services.covering_override(enrolment, today),
+        "pending_override": services.pending_override(enrolment),
         "eligibility": enrolment.eligibility.select_related("assessed_by").first(),
         "consent": services.current_consent(enrolment),
         "consent_status": services.consent_state(enrolment, today),
@@ -244,9 +244,9 @@ def refer_view(request, patient):
 def override_view(request, patient):
     enrolment = _enrolment(request.POST, patient)
     if request.POST.get("action") == "countersign":
-        override = getattr(enrolment, "override", None)
+        override = services.pending_override(enrolment)
         if override is None:
-            raise InputError("override", "no override has been requested")
+            raise InputError("override", "no override is waiting for a second signature")
         return services.countersign_override(override, request.user), "Override countersigned."
     override = services.request_override(enrolment, request.user,
                                          reason=_text(request.POST, "reason"))
