@@ -10,7 +10,12 @@
       var node = document.getElementById(div.getAttribute("data-figure"));
       if (!node) { return; }
       var fig = JSON.parse(node.textContent);
-      var layout = Object.assign({ margin: { t: 20, r: 20, b: 50 } }, fig.layout || {});
+      var layout = Object.assign({}, fig.layout || {});
+      layout.margin = Object.assign({ t: 20, r: 20, b: 50 }, layout.margin || {});
+      var rows = layout.yaxis && layout.yaxis.categoryarray;
+      if (!layout.height && rows) {  // a forest plot: room for every study row
+        layout.height = Math.max(260, 110 + 30 * rows.length);
+      }
       Plotly.newPlot(div, fig.data, layout, config).then(function () {
         div.setAttribute("data-rendered", "true");
       });
