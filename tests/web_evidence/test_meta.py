@@ -206,3 +206,17 @@ def test_csrf_is_still_checked(world: World, bcg_csv: str):
     client.force_login(world.patient_a.user)
     response = client.post(URL, {"csv_text": bcg_csv, "measure": "RR", "method": "REML", "test": "z"})
     assert response.status_code == 403
+
+
+def test_the_example_file_is_dat_bcg_and_reproduces_metafor(user_client: Client, bcg_csv: str):
+    from django.contrib.staticfiles import finders
+
+    body = user_client.get(URL).content.decode()
+    assert 'href="/static/evidence/examples/dat.bcg.csv"' in body
+    path = finders.find("evidence/examples/dat.bcg.csv")
+    example = open(path, encoding="utf-8").read()  # noqa: SIM115
+    assert example == bcg_csv
+    upload = SimpleUploadedFile("dat.bcg.csv", example.encode(), "text/csv")
+    response = user_client.post(URL, {"csv_file": upload, "measure": "RR", "method": "REML",
+                                      "test": "z"})  # fmt: skip
+    assert _cell(response.content.decode(), "tau2") == "0.3132"
