@@ -134,3 +134,28 @@ def test_referral_to_endpoint_in_the_browser(page, login, setup):
     assert "Immediate tolerance" in page.locator("#endpoints").inner_text()
     assert "stage: endpoint" in page.locator("#stage").inner_text()
     assert page.console_errors == []  # no CSP violation, no script error
+
+
+def test_a_blocked_order_shows_the_fda_warning_and_needs_two_signatures(page, login, setup):
+    world, _, today = setup
+    make_programme(name="Clinic offer", regulatory_status="unknown_or_unapproved")
+    url = f"/celltherapy/patients/{world.patient_a.pk}/"
+    _as(page, login, "dr_in_team")
+    page.goto(url)
+    page.get_by_label("Programme").select_option(label="Clinic offer")
+    page.get_by_label("Referral reason").fill("patient asked about a clinic offer")
+    assert "BLOCKED" in _submit(page, "Refer")
+    gate = page.locator(".enrolment").filter(has_text="Clinic offer").locator(
+        "#gate-status")
+    assert "the regulatory status is unknown or unapproved" in gate.inner_text()
+    assert "you are likely being deceived" in gate.inner_text()
+    gate.get_by_label("Override reason (physician)").fill("IRB-approved single-patient protocol")
+    assert "a second, different user must countersign" in _submit(page, "Request override")
+    # the same physician cannot countersign
+    assert "must be a different person" in _submit(page, "Countersign override")
+    _as(page, login, "second_nurse")
+    page.goto(url)
+    assert "Override countersigned." in _submit(page, "Countersign override")
+    assert "Overridden by" in page.locator(".enrolment").filter(
+        has_text="Clinic offer").locator("#gate-status").inner_text()
+    assert page.console_errors == []
