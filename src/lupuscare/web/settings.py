@@ -29,6 +29,14 @@ if PRODUCTION and SECRET_KEY == DEMO_SECRET_KEY:
     )
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("LUPUSCARE_DEBUG=1 is not allowed when LUPUSCARE_PRODUCTION=1")
+# How long clinical records are kept after a patient deletes their account (days). A clinic sets
+# its own legal rule; the default (10 years) is a placeholder, not legal advice.
+try:
+    LUPUSCARE_RETENTION_DAYS = int(os.environ.get("LUPUSCARE_RETENTION_DAYS", "3650"))
+except ValueError as exc:
+    raise ImproperlyConfigured("LUPUSCARE_RETENTION_DAYS must be a whole number of days") from exc
+if LUPUSCARE_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("LUPUSCARE_RETENTION_DAYS must be 0 or more")
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("LUPUSCARE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
