@@ -36,7 +36,9 @@ def test_anonymous_visitor_sees_the_interactive_forest_plot(page):
     response = page.goto("/evidence/")
     assert response.status == 200
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Stem-cell (MSC) therapy for lupus")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "Stem-cell (MSC) therapy for lupus"
+    )
     plot = page.locator("#forest-remission")
     expect(plot).to_have_attribute("data-rendered", "true")
     expect(plot.locator("svg.main-svg").first).to_be_visible()

@@ -30,7 +30,9 @@ def _post(client: Client, csv_text: str = "", **fields) -> tuple[int, str]:
 
 
 def _cell(body: str, key: str) -> str:
-    m = re.search(rf'<tr data-key="{key}"><th scope="row">[^<]*</th><td class="num">([^<]*)</td>', body)
+    m = re.search(
+        rf'<tr data-key="{key}"><th scope="row">[^<]*</th><td class="num">([^<]*)</td>', body
+    )
     assert m, f"no result row {key!r}"
     return m.group(1)
 
@@ -83,11 +85,15 @@ def test_upload_gives_the_same_result(user_client: Client, bcg_csv: str):
 def test_result_page_embeds_forest_and_funnel_json(user_client: Client, bcg_csv: str):
     _, body = _post(user_client, bcg_csv)
     for name in ("meta-forest", "meta-funnel"):
-        m = re.search(rf'<script id="{name}-data" type="application/json">(.*?)</script>', body, re.DOTALL)
+        m = re.search(
+            rf'<script id="{name}-data" type="application/json">(.*?)</script>', body, re.DOTALL
+        )
         assert m, name
         fig = json.loads(m.group(1))
         assert fig["data"][0]["name"] == "Studies" and len(fig["data"][0]["x"]) == 13
-    forest = json.loads(re.search(r'id="meta-forest-data"[^>]*>(.*?)</script>', body, re.DOTALL).group(1))
+    forest = json.loads(
+        re.search(r'id="meta-forest-data"[^>]*>(.*?)</script>', body, re.DOTALL).group(1)
+    )
     assert forest["data"][0]["y"][0] == "Aronson"
     assert forest["layout"]["xaxis"]["type"] == "log"  # RR drawn on the ratio scale
 
@@ -105,10 +111,14 @@ def test_result_page_embeds_forest_and_funnel_json(user_client: Client, bcg_csv:
         ("study,ai,bi,ci,di\nA,-4,119,11,128\n", "ai", "negative"),
     ],
 )
-def test_bad_csv_is_a_400_naming_the_cause(user_client: Client, csv_text: str, field: str, words: str):
+def test_bad_csv_is_a_400_naming_the_cause(
+    user_client: Client, csv_text: str, field: str, words: str
+):
     status, body = _post(user_client, csv_text)
     assert status == 400
-    m = re.search(r'<div class="error-box" role="alert" id="meta-error">(.*?)</div>', body, re.DOTALL)
+    m = re.search(
+        r'<div class="error-box" role="alert" id="meta-error">(.*?)</div>', body, re.DOTALL
+    )
     assert m, body[:2000]
     assert f'data-field="{field}"' in m.group(1) or f"{field}" in m.group(1)
     assert words in m.group(1)
@@ -174,7 +184,9 @@ def test_non_utf8_upload_is_refused(user_client: Client):
 
 def test_anonymous_users_are_sent_to_login(client: Client, bcg_csv: str):
     response = client.post(URL, {"csv_text": bcg_csv, "measure": "RR"})
-    assert response.status_code == 302 and response.headers["Location"].startswith("/accounts/login/")
+    assert response.status_code == 302 and response.headers["Location"].startswith(
+        "/accounts/login/"
+    )
 
 
 def test_get_shows_an_empty_form(user_client: Client):
@@ -204,7 +216,9 @@ def test_pasted_text_over_the_limit_is_refused(user_client: Client):
 def test_csrf_is_still_checked(world: World, bcg_csv: str):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.patient_a.user)
-    response = client.post(URL, {"csv_text": bcg_csv, "measure": "RR", "method": "REML", "test": "z"})
+    response = client.post(
+        URL, {"csv_text": bcg_csv, "measure": "RR", "method": "REML", "test": "z"}
+    )
     assert response.status_code == 403
 
 

@@ -11,7 +11,9 @@ from lupuscare.web.evidence.wording import CERTAINTY_MEANING, certainty_meaning
 
 
 def _rows(n: int) -> str:
-    return "study,yi,vi\n" + "".join(f"S{i},{(i % 7) / 10},{0.02 + (i % 5) / 100}\n" for i in range(n))
+    return "study,yi,vi\n" + "".join(
+        f"S{i},{(i % 7) / 10},{0.02 + (i % 5) / 100}\n" for i in range(n)
+    )
 
 
 def test_study_limit_at_the_boundary():

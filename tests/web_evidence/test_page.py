@@ -115,7 +115,10 @@ def test_every_role_has_an_evidence_link(world: World, client: Client):
     for role in MENU:
         assert ("Evidence", "/evidence/") in links_for(role), role
     client.force_login(world.patient_a.user)
-    assert '<a href="/evidence/" aria-current="page">Evidence</a>' in client.get("/evidence/").content.decode()
+    assert (
+        '<a href="/evidence/" aria-current="page">Evidence</a>'
+        in client.get("/evidence/").content.decode()
+    )
     client.force_login(world.clinician_a)
     assert '<a href="/evidence/">Evidence</a>' in client.get("/clinic/").content.decode()
 

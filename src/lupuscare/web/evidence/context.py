@@ -82,7 +82,12 @@ def _claims(c: dict[str, Any]) -> dict[str, Any]:
         "pooled": Table(
             ["outcome", "claimed SMD", "95% CI", "provenance"],
             [
-                [p["outcome"], num(p["smd"]), f"{num(p['ci_lb'])} to {num(p['ci_ub'])}", p["provenance"]]
+                [
+                    p["outcome"],
+                    num(p["smd"]),
+                    f"{num(p['ci_lb'])} to {num(p['ci_ub'])}",
+                    p["provenance"],
+                ]
                 for p in c["pooled_claims"]
             ],
             frozenset({1, 2}),
@@ -90,15 +95,30 @@ def _claims(c: dict[str, Any]) -> dict[str, Any]:
         "smd_caveat": c["smd_caveat"],
         "checks": Table(
             ["claim", "claimed", "recomputed", "status", "why"],
-            [[k["claim"], k["claimed"], k["recomputed"], k["status"], k["explanation"]] for k in c["checks"]],
+            [
+                [k["claim"], k["claimed"], k["recomputed"], k["status"], k["explanation"]]
+                for k in c["checks"]
+            ],
         ),
         "candidates_caveat": c["candidates_caveat"],
         "candidates": Table(
-            ["study", "design", "cohort", "numbers seen", "numbers only in reviews",
-             "SLEDAI/proteinuria mean and SD seen"],
             [
-                [x["study_id"], x["design"], x["cohort"], x["numbers_seen"], x["numbers_secondary"],
-                 "yes" if x["has_sledai_or_proteinuria_mean_sd"] else "no"]
+                "study",
+                "design",
+                "cohort",
+                "numbers seen",
+                "numbers only in reviews",
+                "SLEDAI/proteinuria mean and SD seen",
+            ],
+            [
+                [
+                    x["study_id"],
+                    x["design"],
+                    x["cohort"],
+                    x["numbers_seen"],
+                    x["numbers_secondary"],
+                    "yes" if x["has_sledai_or_proteinuria_mean_sd"] else "no",
+                ]
                 for x in c["candidates"]
             ],
             frozenset({3, 4}),
@@ -116,7 +136,13 @@ def _overlap(ov: dict[str, Any]) -> dict[str, Any]:
         else "all merged into one cohort"
     )
     rows = [
-        [g["cohort"], r["study_id"], r["year"], r["period"], r["max_n"] if r["max_n"] is not None else "not seen"]
+        [
+            g["cohort"],
+            r["study_id"],
+            r["year"],
+            r["period"],
+            r["max_n"] if r["max_n"] is not None else "not seen",
+        ]
         for g in ov["groups"]
         for r in g["reports"]
     ]
@@ -178,8 +204,14 @@ def _prepost(prepost: dict[str, Any]) -> list[dict[str, Any]]:
                 "rows": Table(
                     ["measure", "assumed r", "k", "estimate", "95% CI", "SE"],
                     [
-                        [row["measure"], num(row["r"], 1), row["k"], num(row["estimate"]),
-                         f"{num(row['ci_lb'])} to {num(row['ci_ub'])}", num(row["se"], 3)]
+                        [
+                            row["measure"],
+                            num(row["r"], 1),
+                            row["k"],
+                            num(row["estimate"]),
+                            f"{num(row['ci_lb'])} to {num(row['ci_ub'])}",
+                            num(row["se"], 3),
+                        ]
                         for row in res["rows"]
                     ],
                     frozenset({1, 2, 3, 4, 5}),
@@ -202,8 +234,18 @@ def _remission(rem: dict[str, Any]) -> dict[str, Any] | None:
         ),
         "table": Table(
             ["report", "design", "in remission", "n", "definition", "when", "provenance"],
-            [[s["study_id"], s["design"], s["events"], s["n"], s["definition"], s["timepoint"],
-              s["provenance"]] for s in rem["studies"]],
+            [
+                [
+                    s["study_id"],
+                    s["design"],
+                    s["events"],
+                    s["n"],
+                    s["definition"],
+                    s["timepoint"],
+                    s["provenance"],
+                ]
+                for s in rem["studies"]
+            ],
             frozenset({2, 3}),
         ),  # fmt: skip
         "controls": [
@@ -259,7 +301,10 @@ def build(ctx: dict[str, Any]) -> dict[str, Any]:
         "figure_notes": ctx["figure_notes"],
         "sources": Table(
             ["study", "citation", "identifier", "where the numbers were read", "provenance"],
-            [[s["study_id"], s["citation"], s["id"], s["source"], s["provenance"]] for s in ctx["sources"]],
+            [
+                [s["study_id"], s["citation"], s["id"], s["source"], s["provenance"]]
+                for s in ctx["sources"]
+            ],
         ),
         "figures": _figures(ctx),
     }

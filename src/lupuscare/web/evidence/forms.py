@@ -27,7 +27,9 @@ class MetaForm(forms.Form):
     )
     measure = forms.ChoiceField(label="Measure", choices=MEASURES, initial="RR")
     method = forms.ChoiceField(
-        label="τ² estimator (method)", choices=[(m, METHOD_LABELS[m]) for m in METHODS], initial="REML"
+        label="τ² estimator (method)",
+        choices=[(m, METHOD_LABELS[m]) for m in METHODS],
+        initial="REML",
     )
     test = forms.ChoiceField(
         label="Test", choices=[(t, TEST_LABELS[t]) for t in TESTS], initial="z"

@@ -47,8 +47,13 @@ def _content_length(request: HttpRequest) -> int:
 @require_http_methods(["GET", "POST"])
 def meta_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and _content_length(request) > MAX_REQUEST_BYTES:
-        error = {"field": "csv", "message": f"the request is larger than {MAX_REQUEST_BYTES // 1024} KiB"}
-        return render(request, "evidence/meta.html", {"form": MetaForm(), "error": error}, status=400)
+        error = {
+            "field": "csv",
+            "message": f"the request is larger than {MAX_REQUEST_BYTES // 1024} KiB",
+        }
+        return render(
+            request, "evidence/meta.html", {"form": MetaForm(), "error": error}, status=400
+        )
     return _meta(request)
 
 
