@@ -6,13 +6,14 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from insights_helpers import START
 from statsmodels.stats.multitest import multipletests
 
 from lupuscare.demo.diary import PlantedEffect
 from lupuscare.insights import DiarySeries, analyse
 from lupuscare.insights.analysis import holm
 from lupuscare.insights.validation import detection_rate, false_positive_rate, run_patient
+
+from .insights_helpers import START
 
 
 def test_holm_matches_statsmodels():

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from insights_helpers import noise, series
 
 from lupuscare.insights.estimate import design, estimate
 from lupuscare.insights.hypotheses import HYPOTHESES
+
+from .insights_helpers import noise, series
 
 STRESS_JOINT = next(h for h in HYPOTHESES if (h.trigger, h.symptom) == ("stress", "joint_pain"))
 

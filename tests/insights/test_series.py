@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from insights_helpers import START
 
 from lupuscare.errors import InputError
 from lupuscare.insights import DiarySeries
+
+from .insights_helpers import START
 
 
 def test_absent_days_and_skipped_items_are_nan_not_zero():

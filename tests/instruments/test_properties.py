@@ -7,17 +7,18 @@ import random
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_cohort import (  # same directory, on sys.path under pytest
-    LAB_VALUES,
-    LIMITS,
-    as_document,
-    as_row,
-)
 
 from lupuscare.clinical.units import CANONICAL_UNIT
 from lupuscare.clinical.vocabulary import FINDINGS
 from lupuscare.instruments import doris, lldas, sle_das, sledai2k
 from lupuscare.instruments.cohort import score_frame
+
+from .test_cohort import (
+    LAB_VALUES,
+    LIMITS,
+    as_document,
+    as_row,
+)
 
 NAMES = sorted(FINDINGS)
 findings_st = st.lists(st.sampled_from(NAMES), unique=True)
