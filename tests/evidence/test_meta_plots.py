@@ -53,3 +53,13 @@ def test_meta_regression_plots_have_no_pooled_diamond() -> None:
     assert len(fig["data"]) == 1  # studies only: there is no single pooled effect
     assert forest(res) == forest(res)
     assert funnel(res)[:5] == b"<?xml"  # drawn on residuals around 0
+
+
+def test_funnel_axis_names_the_log_ratio_it_draws():
+    """A funnel plot's x values are yi (log RR) on a linear axis: the label must say so."""
+    from lupuscare.evidence import escalc, rma
+    from lupuscare.evidence.plots import funnel_plotly
+
+    es = escalc("RR", ai=[4, 6, 3], bi=[119, 300, 228], ci=[11, 29, 11], di=[128, 274, 209])
+    fig = funnel_plotly(rma(es.yi, es.vi, method="DL", measure="RR"))
+    assert fig["layout"]["xaxis"]["title"]["text"] == "Log risk ratio"

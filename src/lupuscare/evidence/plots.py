@@ -150,6 +150,14 @@ def _default_xlabel(res: RMAResult, ratio: bool) -> str:
     return f"{name} (log scale)" if ratio else name
 
 
+def _funnel_xlabel(res: RMAResult) -> str:
+    """A funnel plot draws yi itself on a linear axis: for ratio measures that is the log ratio."""
+    if res.has_mods:
+        return "Residual value"
+    name = _default_xlabel(res, False)
+    return f"Log {name[0].lower()}{name[1:]}" if _ratio(res, None) else name
+
+
 def funnel(
     res: RMAResult,
     *,
@@ -191,8 +199,7 @@ def funnel(
         x_hi = float(max(x.max(), centre + z * top))
         ax.set_xlim(x_lo - 0.05 * (x_hi - x_lo), x_hi + 0.05 * (x_hi - x_lo))
         ax.set_ylabel("Standard error")
-        ratio = _ratio(res, None)
-        ax.set_xlabel("Residual value" if res.has_mods else _default_xlabel(res, ratio))
+        ax.set_xlabel(_funnel_xlabel(res))
         if title:
             ax.set_title(title, fontsize=10)
         return _save(fig, fmt)
@@ -262,7 +269,7 @@ def funnel_plotly(res: RMAResult) -> dict[str, Any]:
              "x": [res.estimate - z * top, res.estimate, res.estimate + z * top],
              "y": [top, 0.0, top], "line": {"dash": "dash", "color": "black"}},
         ],
-        "layout": {"xaxis": {"title": {"text": _default_xlabel(res, _ratio(res, None))}},
+        "layout": {"xaxis": {"title": {"text": _funnel_xlabel(res)}},
                    "yaxis": {"title": {"text": "Standard error"}, "range": [top, 0]},
                    "showlegend": False},
     }  # fmt: skip
