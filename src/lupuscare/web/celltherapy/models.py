@@ -3,7 +3,7 @@ product lot, custody, infusion, follow-up, endpoints and adverse events.
 
 Rules live in the pure core (``lupuscare.celltherapy``); these models only store its inputs and
 answers, each with a snapshot so a past decision can be explained. Every model keeps its history
-(django-simple-history). Writes go through ``services.py``, one transaction per step. Custody
+(django-simple-history). Writes go through ``services``, one transaction per step. Custody
 records are append-only: the hash chain is stored and can be verified at any time.
 """
 
