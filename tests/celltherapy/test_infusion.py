@@ -119,7 +119,11 @@ def test_discharge_readiness():
     early = discharge_readiness(criteria, {"afebrile 24 h": True, "caregiver present": False},
                                 infusion_end=end, now=end + timedelta(hours=23))
     assert not early.ready and early.unmet[0] == "caregiver present"
-    assert "23.0 h" in early.unmet[1]
+    assert "23 h 00 min of the required 24 h" in early.unmet[1]
+    # One minute short is not met, and must not read as if it were ("24.0 h of 24 h").
+    short = discharge_readiness(criteria, {"afebrile 24 h": True, "caregiver present": True},
+                                infusion_end=end, now=end + timedelta(hours=23, minutes=59))
+    assert not short.ready and short.unmet == ("observed 23 h 59 min of the required 24 h",)
     with pytest.raises(InputError):
         discharge_readiness(criteria, {"unknown": True}, infusion_end=end,
                             now=end + timedelta(hours=30))

@@ -117,7 +117,7 @@ def test_discharge_checklist_and_observation_time(world):
     early = services.record_discharge(infusion, world.clinician_a, met=met,
                                       now=end + dt.timedelta(hours=1, minutes=59))
     assert early.ready is False
-    assert early.unmet == ["observed 2.0 h of the required 2 h"]  # 1.98 h, shown rounded
+    assert early.unmet == ["observed 1 h 59 min of the required 2 h"]
     assert early.stay_near_centre_until is None  # MSC: no CAR-T proximity rule
     with pytest.raises(InputError, match="already recorded"):
         services.record_discharge(infusion, world.clinician_a, met=met,

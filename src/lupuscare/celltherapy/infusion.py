@@ -192,7 +192,9 @@ def discharge_readiness(criteria: DischargeCriteria, met: Mapping[str, bool], *,
         raise InputError("met", f"items not in checklist {criteria.version}: {sorted(unknown)}")
     observed = (now - end).total_seconds() / 3600
     if observed < criteria.min_observation_hours:
-        unmet.append(f"observed {observed:.1f} h of the required "
+        # Whole minutes, rounded down: "2.0 h" for 1 h 59 min would read as met when it is not.
+        minutes = int((now - end).total_seconds() // 60)
+        unmet.append(f"observed {minutes // 60} h {minutes % 60:02d} min of the required "
                      f"{criteria.min_observation_hours:g} h")
     proximity = end + timedelta(days=CAR_T_PROXIMITY_DAYS) if car_t else None
     return DischargeDecision(not unmet, tuple(unmet), proximity)
