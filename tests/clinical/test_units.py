@@ -22,11 +22,12 @@ from lupuscare.errors import InputError
 CONTRACT_TESTS = ["upcr", "urine_protein_24h", "c3", "c4", "ch50", "anti_dsdna", "ana_titer",
                   "platelets", "wbc", "lymphocytes", "hemoglobin", "creatinine", "egfr",
                   "urine_rbc", "urine_wbc", "temperature", "albumin", "esr", "crp"]
+EXTENSIONS = ["ast", "alt"]  # contracts 2.2 says "extend freely"
 
 
 def test_every_contract_lab_has_one_canonical_unit_and_a_vocabulary_entry():
-    assert set(CONTRACT_TESTS) == set(CANONICAL_UNIT) == set(LAB_TESTS)
-    for test in CONTRACT_TESTS:
+    assert set(CONTRACT_TESTS + EXTENSIONS) == set(CANONICAL_UNIT) == set(LAB_TESTS)
+    for test in CONTRACT_TESTS + EXTENSIONS:
         assert known_units(test)[0] == CANONICAL_UNIT[test] or CANONICAL_UNIT[test] in known_units(test)
         assert to_canonical(test, 1.0, CANONICAL_UNIT[test]) == 1.0
 
@@ -58,6 +59,9 @@ def test_every_contract_lab_has_one_canonical_unit_and_a_vocabulary_entry():
     ("crp", 5, "ug/mL", 5.0),
     ("anti_dsdna", 30, "k[IU]/L", 30.0),
     ("ch50", 40, "kU/L", 40.0),
+    ("ast", 1, "ukat/L", 60.0),
+    ("alt", 35, "[IU]/L", 35.0),
+    ("alt", 35, "U/L", 35.0),
 ])
 def test_known_conversions_are_exact_at_typed_values(test, value, unit, expected):
     assert to_canonical(test, value, unit) == expected

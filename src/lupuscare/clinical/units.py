@@ -56,11 +56,15 @@ CANONICAL_UNIT: dict[str, str] = {
     "albumin": "g/L",
     "esr": "mm/h",
     "crp": "mg/L",
+    "ast": "U/L",
+    "alt": "U/L",
 }
 
 _ONE = Fraction(1)
 _COUNTS = {"10*9/L": _ONE, "10*3/uL": _ONE, "10*3/mm3": _ONE,
            "/uL": Fraction(1, 1000), "/mm3": Fraction(1, 1000), "10*6/L": Fraction(1, 1000)}
+# Enzyme activity: the clinical "unit" U is the international unit (1 umol/min); 1 ukat = 60 U.
+_ENZYME = {"U/L": _ONE, "[IU]/L": _ONE, "ukat/L": Fraction(60)}
 _COMPLEMENT = {"g/L": _ONE, "mg/dL": Fraction(1, 100), "mg/L": Fraction(1, 1000)}
 
 # value_in_canonical = value * factor  (temperature is affine, handled apart)
@@ -88,6 +92,8 @@ _FACTORS: dict[str, dict[str, Fraction]] = {
     "albumin": {"g/L": _ONE, "g/dL": Fraction(10)},
     "esr": {"mm/h": _ONE},
     "crp": {"mg/L": _ONE, "mg/dL": Fraction(10), "ug/mL": _ONE},
+    "ast": _ENZYME,
+    "alt": _ENZYME,
 }
 _TEMPERATURE_UNITS = ("Cel", "[degF]")
 

@@ -130,6 +130,11 @@ LAB_TESTS: dict[str, LabTest] = {t.name: t for t in (
     LabTest("albumin", "Albumin [Mass/volume] in Serum or Plasma", "1751-7", True),
     LabTest("esr", "Erythrocyte sedimentation rate, Westergren", "4537-7", True),
     LabTest("crp", "C-reactive protein, serum or plasma", "1988-5", True),
+    # Liver enzymes, for protocol exclusion criteria (e.g. cell-therapy eligibility). 1920-8 and
+    # 1742-6 seen with these names in several public lab/FHIR mapping files (2026-11-25), not in
+    # LOINC itself: unverified.
+    LabTest("ast", "Aspartate aminotransferase, serum or plasma", "1920-8", False),
+    LabTest("alt", "Alanine aminotransferase, serum or plasma", "1742-6", False),
 )}
 
 DrugClass = Literal["glucocorticoid", "antimalarial", "immunosuppressant", "biologic", "nsaid"]
