@@ -60,3 +60,20 @@ TRIGGERS: dict[str, Trigger] = {
         Trigger("new_medicine", "Started a new medicine", "boolean", 0, 1),
     )
 }
+
+
+ExposureOp = Literal[">=", "<"]
+
+# When a diary day counts as "exposed" to a trigger: ``value op threshold``. Product choices for the
+# trigger insights and the demo cohort's planted effects, not clinical thresholds: the yes/no
+# triggers count when reported; sun 2 hours or more; stress 7 or more of 10; short sleep (under 6
+# hours) is the exposure, not sleep itself.
+EXPOSURE: dict[str, tuple[ExposureOp, float]] = {
+    "sun_hours": (">=", 2.0),
+    "fluorescent_light": (">=", 1.0),
+    "stress": (">=", 7.0),
+    "sleep_hours": ("<", 6.0),
+    "overwork": (">=", 1.0),
+    "infection": (">=", 1.0),
+    "new_medicine": (">=", 1.0),
+}

@@ -37,25 +37,16 @@ from typing import Literal
 import numpy as np
 from scipy.special import ndtr
 
+from lupuscare.clinical import diary as diary_vocabulary
 from lupuscare.clinical.diary import SYMPTOMS, TRIGGERS, WARNING_SIGNS
 from lupuscare.errors import InputError
 
 MAX_LAG_DAYS = 28
 MAX_DAYS = 20 * 366
 
-# When a day counts as "exposed" to a trigger, for planting effects and for validating them.
-# Booleans: the day was reported as exposed. Sun: at least 2 hours outdoors. Stress: 7 or more on
-# the 0-10 rating. Sleep: fewer than 6 hours (short sleep is the exposure).
-ExposureOp = Literal[">=", "<"]
-EXPOSURE_RULES: dict[str, tuple[ExposureOp, float]] = {
-    "sun_hours": (">=", 2.0),
-    "fluorescent_light": (">=", 1.0),
-    "stress": (">=", 7.0),
-    "sleep_hours": ("<", 6.0),
-    "overwork": (">=", 1.0),
-    "infection": (">=", 1.0),
-    "new_medicine": (">=", 1.0),
-}
+# When a day counts as "exposed" to a trigger: one definition, shared with the trigger insights.
+ExposureOp = diary_vocabulary.ExposureOp
+EXPOSURE_RULES = diary_vocabulary.EXPOSURE
 
 FlareKind = Literal["renal", "non_renal"]
 

@@ -3,7 +3,7 @@
 Only these are ever tested (patient-tracking.md 4.2: "pre-declare a small set of
 trigger-outcome-lag hypotheses ... never rank by p-value"); every one that passes the data gates
 counts in the multiple-comparison correction, whether or not it turns out interesting.
-Exposure cut-offs match the demo cohort's ``EXPOSURE_RULES`` (sun 2 h or more, stress 7 or more
+Exposure cut-offs come from ``lupuscare.clinical.diary.EXPOSURE`` (sun 2 h or more, stress 7 or more
 of 10, sleep under 6 h, reported yes for the yes/no triggers); they are product choices, not
 clinical thresholds. Lag windows follow the evidence summary in patient-tracking.md 4.1: sun and
 light hours to days (here the day and the 3 after), stress the same and the next day (Adams 1994,
@@ -14,14 +14,13 @@ medicines are taken because of symptoms (confounding by indication).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from lupuscare.clinical.diary import SYMPTOMS, TRIGGERS
+from lupuscare.clinical.diary import EXPOSURE, SYMPTOMS, TRIGGERS, ExposureOp
 from lupuscare.errors import InputError
 
-Op = Literal[">=", "<"]
+Op = ExposureOp
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +58,12 @@ class Hypothesis:
         return f"{self.trigger}->{self.symptom}@{self.lag_start}-{self.lag_end}"
 
 
-HIGH_SUN = Exposure(">=", 2.0)
-FLUORESCENT = Exposure(">=", 1.0)
-HIGH_STRESS = Exposure(">=", 7.0)
-SHORT_SLEEP = Exposure("<", 6.0)
-OVERWORK = Exposure(">=", 1.0)
+# Cut-offs from the diary vocabulary: the same definition the demo cohort plants effects with.
+HIGH_SUN = Exposure(*EXPOSURE["sun_hours"])
+FLUORESCENT = Exposure(*EXPOSURE["fluorescent_light"])
+HIGH_STRESS = Exposure(*EXPOSURE["stress"])
+SHORT_SLEEP = Exposure(*EXPOSURE["sleep_hours"])
+OVERWORK = Exposure(*EXPOSURE["overwork"])
 
 HYPOTHESES: tuple[Hypothesis, ...] = (
     Hypothesis("sun_hours", "rash", HIGH_SUN, 0, 3, "days with 2 hours or more in the sun"),
