@@ -24,12 +24,20 @@ def _latest(field: str, instrument: str) -> Subquery:
     )
 
 
-def patients_with_status(user) -> QuerySet[Patient]:
-    """The user's patients annotated with their latest scores and open-alert count."""
-    open_alerts = (
+def _open_alerts() -> Coalesce:
+    counted = (
         ClinicAlert.objects.filter(patient_id=OuterRef("pk"), status=AlertStatus.OPEN)
         .order_by().values("patient_id").annotate(n=Count("id")).values("n")
     )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _has_unscored() -> Exists:
+    return Exists(Assessment.objects.filter(patient_id=OuterRef("pk"), stored_scores__isnull=True))
+
+
+def patients_with_status(user) -> QuerySet[Patient]:
+    """The user's patients annotated with their latest scores and open-alert count."""
     return (
         patients_visible_to(user)
         .annotate(
@@ -43,9 +51,7 @@ def patients_with_status(user) -> QuerySet[Patient]:
             lldas=_latest("met", "lldas"),
             doris=_latest("met", "doris"),
             flare=_latest("category", "sfi"),
-            open_alerts=Coalesce(Subquery(open_alerts, output_field=IntegerField()), Value(0)),
-            has_unscored=Exists(Assessment.objects.filter(patient_id=OuterRef("pk"),
-                                                          stored_scores__isnull=True)),
+            open_alerts=_open_alerts(),
         )
         .order_by("family_name", "given_name", "id")
     )
@@ -68,8 +74,15 @@ def target_status(row: Any) -> str:
 
 def cohort_counts(user) -> dict[str, int]:
     """How many of the user's patients are, at their latest scored visit, in LLDAS, in DORIS
-    remission, flaring (SFI mild/moderate or severe versus the visit before); one query."""
-    qs = patients_with_status(user).order_by()
+    remission, flaring (SFI mild/moderate or severe versus the visit before); one query, with
+    only the subqueries the counts need."""
+    qs = patients_visible_to(user).annotate(
+        lldas=_latest("met", "lldas"),
+        doris=_latest("met", "doris"),
+        flare=_latest("category", "sfi"),
+        open_alerts=_open_alerts(),
+        has_unscored=_has_unscored(),
+    ).order_by()
     return qs.aggregate(
         patients=Count("pk"),
         in_lldas=Count("pk", filter=Q(lldas=True)),
