@@ -18,7 +18,9 @@ reported in clinical practice) so that no real value is ever refused:
 - UPCR 0-50 g/g and 24-h protein 0-50 g/d: massive nephrotic proteinuria stays well below;
 - C3 0-5 g/L, C4 0-2 g/L: a few times the upper reference limits (~1.8 and ~0.4 g/L);
 - creatinine 10-3000 umol/L; eGFR 0-200 mL/min/1.73 m2; albumin 5-70 g/L; CRP 0-1000 mg/L;
-- urine sediment cells 0-1000 /HPF ("too numerous to count" is recorded as a high number).
+- urine sediment cells 0-1000 /HPF ("too numerous to count" is recorded as a high number);
+- AST and ALT 0-50 000 U/L: fulminant hepatitis and ischaemic liver injury reach the low
+  tens of thousands (recalled, wide margin).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ PLAUSIBLE_RANGE: dict[str, tuple[float, float]] = {
     "albumin": (5.0, 70.0),
     "esr": (0.0, 200.0),
     "crp": (0.0, 1000.0),
+    "ast": (0.0, 50_000.0),
+    "alt": (0.0, 50_000.0),
 }
 # Assay-specific units do not convert; their values are only checked to be >= 0 and below this.
 ASSAY_SPECIFIC_MAX = 100_000.0
