@@ -87,6 +87,9 @@ def _document(text: str, where: str) -> dict[str, Any]:
 
 
 _COMPACT = (",", ":")  # one result per line: no padding
+# One encoder for every line: json.dumps with options builds a new encoder per call. Results are
+# plain trees (no cycles), so the circular-reference check is skipped.
+_ENCODE_LINE = json.JSONEncoder(separators=_COMPACT, check_circular=False).encode
 
 
 def _batch(lines: Iterator[str], score: Callable[[str, str], dict[str, Any]], as_json: bool) -> None:
@@ -102,7 +105,7 @@ def _batch(lines: Iterator[str], score: Callable[[str, str], dict[str, Any]], as
             out.write("".join(buffer))
             out.flush()
             fail(f"{where}{e.field}: {e.message}")
-        buffer.append(json.dumps(result, separators=_COMPACT) + "\n" if as_json
+        buffer.append(_ENCODE_LINE(result) + "\n" if as_json
                       else _summary_line(n, result) + "\n")
         if len(buffer) >= 1024:
             out.write("".join(buffer))
