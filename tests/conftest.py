@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-_DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server", "django_db_blocker",
-                "client", "admin_client", "django_user_model"}
+# Not django_db_blocker or django_db_setup: pytest-django pulls those into every test (autouse).
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "client", "admin_client",
+                "django_user_model"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
