@@ -192,6 +192,10 @@ def test_no_role_sees_data_it_may_not(world: World):
                         failures.append(f"{where}, expected one of {sorted(rule.ok)}")
                     if rule.shows_patient_a and world.patient_a.identifier not in body:
                         failures.append(f"{where}: patient A's page lacks patient A")
+                    if "text/html" in response.get("Content-Type", "") and (
+                        "{#" in body or "{%" in body
+                    ):
+                        failures.append(f"{where}: template syntax leaked into the page")
                 else:
                     refused = status in (401, 403, 404) or _is_login_redirect(response)
                     if not refused:
