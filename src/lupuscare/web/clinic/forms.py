@@ -42,6 +42,22 @@ class PatientDatesMixin:
             self.add_error(field, problem)
 
 
+class PatientRecordForm(PatientDatesMixin, forms.ModelForm):
+    """A record of one patient's: bound to that patient, its event date checked (``event_date``)."""
+
+    event_date: str
+
+    def __init__(self, *args, patient: Patient, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.instance.patient = patient
+
+    def clean(self):
+        data = super().clean()
+        self._check_day(self.event_date, data.get(self.event_date))
+        return data
+
+
 class VisitForm(PatientDatesMixin, forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     window_days = forms.TypedChoiceField(
@@ -135,7 +151,9 @@ class CsvImportForm(forms.Form):
     file = forms.FileField(label="CSV file (test, value, unit, low, high, collected_at)")
 
 
-class MedicationForm(PatientDatesMixin, forms.ModelForm):
+class MedicationForm(PatientRecordForm):
+    event_date = "start"
+
     drug = forms.ChoiceField(choices=[(d, d.replace("_", " ")) for d in sorted(DRUGS)])
 
     class Meta:
@@ -146,16 +164,6 @@ class MedicationForm(PatientDatesMixin, forms.ModelForm):
                    "stop": forms.DateInput(attrs={"type": "date"})}
         help_texts = {"daily_dose_mg": "Scheduled mean daily dose (alternate-day and weekly "
                                        "schedules averaged); IV pulses are not folded in."}
-
-    def __init__(self, *args, patient: Patient, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.patient = patient
-        self.instance.patient = patient
-
-    def clean(self):
-        data = super().clean()
-        self._check_day("start", data.get("start"))
-        return data
 
 
 class DoseChangeForm(PatientDatesMixin, forms.Form):
@@ -179,7 +187,9 @@ class DoseChangeForm(PatientDatesMixin, forms.Form):
         return data
 
 
-class DamageForm(PatientDatesMixin, forms.ModelForm):
+class DamageForm(PatientRecordForm):
+    event_date = "onset"
+
     item = forms.ChoiceField(
         choices=[(name, f"{item.domain}: {item.description}") for name, item in SDI_ITEMS.items()],
         label="SDI item",
@@ -190,21 +200,13 @@ class DamageForm(PatientDatesMixin, forms.ModelForm):
         fields = ["item", "onset", "count", "notes"]
         widgets = {"onset": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, patient: Patient, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.patient = patient
-        self.instance.patient = patient
-
-    def clean(self):
-        data = super().clean()
-        self._check_day("onset", data.get("onset"))
-        return data
-
 
 GRADE_CHOICES = [(g, str(g)) for g in range(biopsy_instrument.MAX_GRADE + 1)]
 
 
-class BiopsyForm(PatientDatesMixin, forms.ModelForm):
+class BiopsyForm(PatientRecordForm):
+    event_date = "date"
+
     class Meta:
         model = Biopsy
         fields = ["date", "isn_rps_class", "revision", "notes"]
@@ -212,9 +214,7 @@ class BiopsyForm(PatientDatesMixin, forms.ModelForm):
                    "revision": forms.Select(choices=[(r, r) for r in biopsy_instrument.REVISIONS])}
 
     def __init__(self, *args, patient: Patient, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.patient = patient
-        self.instance.patient = patient
+        super().__init__(*args, patient=patient, **kwargs)
         for group, features in (("activity", biopsy_instrument.ACTIVITY_FEATURES),
                                 ("chronicity", biopsy_instrument.CHRONICITY_FEATURES)):
             for feature in features:
@@ -227,44 +227,27 @@ class BiopsyForm(PatientDatesMixin, forms.ModelForm):
         prefix = f"{group}__"
         return {k[len(prefix):]: v for k, v in self.cleaned_data.items() if k.startswith(prefix)}
 
-    def clean(self):
-        data = super().clean()
-        self._check_day("date", data.get("date"))
-        return data
 
+class EyeExamForm(PatientRecordForm):
+    event_date = "date"
 
-class EyeExamForm(PatientDatesMixin, forms.ModelForm):
     class Meta:
         model = EyeExam
         fields = ["date", "notes"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, patient: Patient, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.patient = patient
-        self.instance.patient = patient
 
-    def clean(self):
-        data = super().clean()
-        self._check_day("date", data.get("date"))
-        return data
+class ContraceptionForm(PatientRecordForm):
+    event_date = "start"
 
-
-class ContraceptionForm(PatientDatesMixin, forms.ModelForm):
     class Meta:
         model = Contraception
         fields = ["method", "start", "stop"]
         widgets = {"start": forms.DateInput(attrs={"type": "date"}),
                    "stop": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, patient: Patient, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.patient = patient
-        self.instance.patient = patient
-
     def clean(self):
         data = super().clean()
-        self._check_day("start", data.get("start"))
         if data.get("stop") and data.get("start") and data["stop"] < data["start"]:
             self.add_error("stop", "cannot be before start")
         return data
