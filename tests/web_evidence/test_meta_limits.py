@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from lupuscare.errors import InputError
+from lupuscare.evidence.lupus.wording import CERTAINTY_MEANING, certainty_meaning
 from lupuscare.web.evidence import meta
-from lupuscare.web.evidence.wording import CERTAINTY_MEANING, certainty_meaning
 
 
 def _rows(n: int) -> str:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import html
-import math
 import re
 from importlib import resources
 from string import Template
 from typing import Any
 
 from lupuscare.evidence.lupus import analysis as analysis_mod
+from lupuscare.evidence.lupus import page
 from lupuscare.evidence.lupus.dataset import DATA_FILE, Dataset, load
+from lupuscare.evidence.lupus.page import Table
 
 TEMPLATE = "report_template.html"
 TITLE = "Stem-cell (MSC) therapy for lupus: what the evidence shows"
@@ -76,14 +77,7 @@ FDA_SOURCE = (
 )
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
-def _num(x: float | None, digits: int = 2) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "–"
-    return f"{x:.{digits}f}"
+_pct, _num = page.pct, page.num  # one set of number formats for every renderer
 
 
 def _dataset_digest() -> str:
@@ -304,17 +298,16 @@ def _e(x: Any) -> str:
     return html.escape("" if x is None else str(x), quote=True)
 
 
-def _table(headers: list[str], rows: list[list[Any]], numeric: set[int] | None = None) -> str:
-    numeric = numeric or set()
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+def _table(t: Table) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in t.headers)
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="num">{_e(c)}</td>' if i in numeric else f"<td>{_e(c)}</td>"
+            f'<td class="num">{_e(c)}</td>' if i in t.numeric else f"<td>{_e(c)}</td>"
             for i, c in enumerate(row)
         )
         + "</tr>"
-        for row in rows
+        for row in t.rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -330,77 +323,35 @@ def _figure(ctx: dict[str, Any], name: str) -> str:
     return f'<div class="figure" role="img" aria-label="{_e(caption)}">{svg}</div>'
 
 
-def _ci(d: dict[str, Any], digits: int = 2, exp: bool = False) -> str:
-    f = math.exp if exp else (lambda v: v)
-    return f"{_num(f(d['estimate']), digits)} ({_num(f(d['ci_lb']), digits)} to {_num(f(d['ci_ub']), digits)})"
-
-
 def _sections(ctx: dict[str, Any]) -> str:
+    """The report's sections, from the same page structure the web page renders."""
+    pg = page.build(ctx)
     out = []
-    plain = "".join(f"<p>{_e(p)}</p>" for p in ctx["plain_summary"])
+    plain = "".join(f"<p>{_e(p)}</p>" for p in pg["plain_summary"])
     out.append(_section("plain-summary", "In plain words", f'<div class="plain">{plain}</div>'))
     out.append(
         _section(
             "approval",
             "Is any stem-cell treatment approved for lupus?",
-            f"<p>{_e(ctx['approval_status'])}</p><p class='small'>Source: {_e(ctx['approval_source'])}</p>"
+            f"<p>{_e(pg['approval_status'])}</p><p class='small'>Source: {_e(pg['approval_source'])}</p>"
             f"<h3 id='fda-warning'>FDA warning about unapproved stem-cell clinics</h3>"
-            f"<p>{_e(ctx['fda_warning'])}</p><p>{_e(ctx['fda_reporting'])}</p>"
-            f"<p class='small'>Source: {_e(ctx['fda_source'])}</p>"
+            f"<p>{_e(pg['fda_warning'])}</p><p>{_e(pg['fda_reporting'])}</p>"
+            f"<p class='small'>Source: {_e(pg['fda_source'])}</p>"
             f"<h3 id='questions'>Questions to ask anyone offering stem-cell treatment</h3><ul>"
-            + "".join(f"<li>{_e(q)}</li>" for q in ctx["questions_to_ask"])
-            + f"</ul><p class='small'>Source: {_e(ctx['questions_source'])}</p>",
+            + "".join(f"<li>{_e(q)}</li>" for q in pg["questions_to_ask"])
+            + f"</ul><p class='small'>Source: {_e(pg['questions_source'])}</p>",
         )
     )
 
-    c = ctx["claims"]
+    c = pg["claims"]
     body = [
-        f"<p>{_e(c['citation'])} ({_e(c['doi'])}). {_e(c['notes'])}.</p>",
-        _table(
-            ["outcome", "claimed SMD", "95% CI", "provenance"],
-            [
-                [
-                    p["outcome"],
-                    _num(p["smd"]),
-                    f"{_num(p['ci_lb'])} to {_num(p['ci_ub'])}",
-                    p["provenance"],
-                ]
-                for p in c["pooled_claims"]
-            ],
-            {1},
-        ),
+        f"<p>{_e(c['intro'])}</p>",
+        _table(c["pooled"]),
         f"<p>{_e(c['smd_caveat'])}</p>",
         "<h3>Checks</h3>",
-        _table(
-            ["claim", "claimed", "recomputed", "status", "why"],
-            [
-                [k["claim"], k["claimed"], k["recomputed"], k["status"], k["explanation"]]
-                for k in c["checks"]
-            ],
-        ),
+        _table(c["checks"]),
         f"<h3>Studies it may have included</h3><p class='small'>{_e(c['candidates_caveat'])}</p>",
-        _table(
-            [
-                "study",
-                "design",
-                "cohort",
-                "numbers seen",
-                "numbers only in reviews",
-                "SLEDAI/proteinuria mean and SD seen",
-            ],
-            [
-                [
-                    x["study_id"],
-                    x["design"],
-                    x["cohort"],
-                    x["numbers_seen"],
-                    x["numbers_secondary"],
-                    "yes" if x["has_sledai_or_proteinuria_mean_sd"] else "no",
-                ]
-                for x in c["candidates"]
-            ],
-            {3, 4},
-        ),
+        _table(c["candidates"]),
     ]
     out.append(
         _section(
@@ -410,82 +361,25 @@ def _sections(ctx: dict[str, Any]) -> str:
         )
     )
 
-    ov = ctx["overlap"]
-    rows = []
-    for g in ov["groups"]:
-        for r in g["reports"]:
-            rows.append(
-                [
-                    g["cohort"],
-                    r["study_id"],
-                    r["year"],
-                    r["period"],
-                    r["max_n"] if r["max_n"] is not None else "not seen",
-                ]
-            )
-    pairs = ov["centre_pairs"]
-    distinct = [p for p in pairs if "distinct" in p["handling"]]
+    ov = pg["overlap"]
     body = [
         f"<p>{_e(ov['rule'])}</p>",
-        f"<p>Reports from the same centre whose enrolment periods overlap, or are not reported, are "
-        f"flagged automatically: {len(pairs)} such pairs, "
-        + (
-            f"{len(distinct)} declared distinct cohorts by the curator: "
-            + _e("; ".join(f"{p['a']} / {p['b']}" for p in distinct))
-            if distinct
-            else "all merged into one cohort"
-        )
-        + ".</p>",
-        _table(
-            ["cohort", "report", "year", "enrolment period", "largest n reported"], rows, {2, 4}
-        ),
+        "<p>Reports from the same centre whose enrolment periods overlap, or are not reported, are "
+        f"flagged automatically: {_e(ov['flagged'])}.</p>",
+        _table(ov["table"]),
+        *(f"<p>{_e(g)}</p>" for g in ov["groups"]),
     ]
-    for g in ov["groups"]:
-        body.append(
-            f"<p>{_e(g['cohort'])}: {g['naive_total']} patients if every report were "
-            f"independent; at least {g['largest_report']} distinct patients (largest report).</p>"
-        )
     out.append(_section("overlap", "Overlapping patient cohorts", "".join(body)))
 
-    r = ctx["randomised"]
+    r = pg["randomised"]
     body = [
-        f"<p>Randomised trials with arm-level data seen: {_e(', '.join(r['trials']) or 'none')}. "
-        f"Randomised trials known but without usable data: {_e(', '.join(r['trials_without_data']) or 'none')}. "
+        f"<p>Randomised trials with arm-level data seen: {_e(r['trials'])}. "
+        f"Randomised trials known but without usable data: {_e(r['without_data'])}. "
         "Effects are MSC minus control; a single trial is shown as itself, not pooled, and a "
-        "forest plot is drawn only when two or more trials are combined.</p>"
+        "forest plot is drawn only when two or more trials are combined.</p>",
+        _table(r["binary"]),
+        _table(r["continuous"]),
     ]
-    body.append(
-        _table(
-            ["outcome", "MSC", "control", "risk ratio (95% CI)", "risk difference (95% CI)"],
-            [
-                [
-                    e["label"],
-                    "; ".join(a["msc"] for a in e["arms"]),
-                    "; ".join(a["control"] for a in e["arms"]),
-                    _ci(e["RR"], exp=True) if e.get("RR") else "not estimable",
-                    _ci(e["RD"]),
-                ]
-                for e in r["binary"]
-            ],
-            {3, 4},
-        )
-    )
-    body.append(
-        _table(
-            ["outcome", "MSC mean (SD)", "control mean (SD)", "mean difference (95% CI)", "unit"],
-            [
-                [
-                    e["label"],
-                    "; ".join(a["msc"] for a in e["arms"]),
-                    "; ".join(a["control"] for a in e["arms"]),
-                    _ci(e["MD"]),
-                    e["unit"],
-                ]
-                for e in r["continuous"]
-            ],
-            {3},
-        )
-    )
     for name in (
         "rct_remission_any",
         "rct_complete_remission",
@@ -507,11 +401,10 @@ def _sections(ctx: dict[str, Any]) -> str:
         "at several assumed correlations r: the higher r, the narrower the interval. MC is the "
         "raw change in the outcome's unit; SMCR divides it by the baseline SD.</p>"
     ]
-    for res in ctx["prepost"].values():
+    for res in pg["prepost"]:
         body.append(f"<h3>{_e(res['label'])}</h3>")
-        kept = ", ".join(s["study_id"] for s in res["studies"]) or "none"
         body.append(
-            f"<p>Reports used (one per cohort): {_e(kept)}; {res['k']} cohort(s), so "
+            f"<p>Reports used (one per cohort): {_e(res['kept'])}; {res['k']} cohort(s), so "
             + (
                 "a random-effects model (REML, Knapp–Hartung)."
                 if res["pooled"]
@@ -519,32 +412,11 @@ def _sections(ctx: dict[str, Any]) -> str:
             )
             + "</p>"
         )
-        if res["selection"]["excluded"]:
-            body.append(
-                _table(
-                    ["set aside", "reason"],
-                    [[x["study_id"], x["reason"]] for x in res["selection"]["excluded"]],
-                )
-            )
+        if res["excluded"] is not None:
+            body.append(_table(res["excluded"]))
         if res["left_out"]:
-            body.append("<p class='small'>Not usable: " + _e("; ".join(res["left_out"])) + "</p>")
-        body.append(
-            _table(
-                ["measure", "assumed r", "k", "estimate", "95% CI", "SE"],
-                [
-                    [
-                        row["measure"],
-                        _num(row["r"], 1),
-                        row["k"],
-                        _num(row["estimate"]),
-                        f"{_num(row['ci_lb'])} to {_num(row['ci_ub'])}",
-                        _num(row["se"], 3),
-                    ]
-                    for row in res["rows"]
-                ],
-                {1, 2, 3, 4, 5},
-            )
-        )
+            body.append("<p class='small'>Not usable: " + _e(res["left_out"]) + "</p>")
+        body.append(_table(res["rows"]))
     out.append(
         _section(
             "prepost",
@@ -553,94 +425,27 @@ def _sections(ctx: dict[str, Any]) -> str:
         )
     )
 
-    rem = ctx["remission"]
-    if "proportion" in rem:
-        p = rem["proportion"]
-        body = [
-            f"<p>Pooled proportion in renal remission after MSC: {_pct(p['estimate'])} "
-            f"(95% CI {_pct(p['ci_lb'])} to {_pct(p['ci_ub'])}; random effects on the log-odds "
-            f"scale, Knapp–Hartung; I² {_num(rem['fit']['I2'], 0)}%). Each report defines remission its own way.</p>",
-            _table(
-                ["report", "design", "in remission", "n", "definition", "when", "provenance"],
-                [
-                    [
-                        s["study_id"],
-                        s["design"],
-                        s["events"],
-                        s["n"],
-                        s["definition"],
-                        s["timepoint"],
-                        s["provenance"],
-                    ]
-                    for s in rem["studies"]
-                ],
-                {2, 3},
-            ),
-        ]
-        for ctl in rem["controls"]:
-            body.append(
-                f"<p>For comparison, the {_e(ctl['arm'])} arm of {_e(ctl['study_id'])}: "
-                f"{ctl['events']} of {ctl['n']} ({_pct(ctl['proportion'])}, 95% CI "
-                f"{_pct(ctl['ci_lb'])} to {_pct(ctl['ci_ub'])}) in remission without MSC.</p>"
-            )
+    rem = pg["remission"]
+    if rem is not None:
+        body = [f"<p>{_e(rem['pooled'])}</p>", _table(rem["table"])]
+        body.extend(f"<p>{_e(line)}</p>" for line in rem["controls"])
         body.append(_figure(ctx, "remission"))
         out.append(_section("remission", "Remission rates without a control group", "".join(body)))
 
-    rows = []
-    for cert in ctx["certainty"]:
-        d = {x["domain"]: x for x in cert["downgrades"]}
-        cells = [cert["outcome"], cert["summary"], cert["start"]]
-        for dom in (
-            "risk_of_bias",
-            "inconsistency",
-            "indirectness",
-            "imprecision",
-            "publication_bias",
-        ):
-            x = d[dom]
-            cells.append(f"{'−' + str(x['levels']) if x['levels'] else '0'}: {x['reason']}")
-        cells.append(cert["final"])
-        rows.append(cells)
     out.append(
         _section(
             "grade",
             "How certain is the evidence? (GRADE)",
             "<p>Randomised evidence starts at high certainty, single-arm evidence at low; "
             "each serious problem lowers it by one level (two if very serious).</p>"
-            + _table(
-                [
-                    "outcome",
-                    "result",
-                    "start",
-                    "risk of bias",
-                    "inconsistency",
-                    "indirectness",
-                    "imprecision",
-                    "publication bias",
-                    "certainty",
-                ],
-                rows,
-            ),
+            + _table(pg["grade"]),
         )
     )
 
-    ds = ctx["dataset"]
-    prov = ", ".join(f"{k}: {v}" for k, v in ds["by_provenance"].items())
-    body = [
-        f"<p>{ds['rows']} rows from {ds['studies']} reports ({_e(prov)}). Only numbers seen in a "
-        "primary report, or derived from such numbers, enter a computation.</p>"
-    ]
-    if ctx["figure_notes"]:
-        body.append("<p class='small'>" + _e(" ".join(ctx["figure_notes"])) + "</p>")
-    body.append(
-        _table(
-            ["study", "citation", "identifier", "where the numbers were read", "provenance"],
-            [
-                [s["study_id"], s["citation"], s["id"], s["source"], s["provenance"]]
-                for s in ctx["sources"]
-            ],
-        )
-    )
+    body = [f"<p>{_e(pg['dataset_line'])}</p>"]
+    if pg["figure_notes"]:
+        body.append("<p class='small'>" + _e(" ".join(pg["figure_notes"])) + "</p>")
+    body.append(_table(pg["sources"]))
     out.append(_section("sources", "Sources and the dataset", "".join(body)))
     return "\n".join(out)
 

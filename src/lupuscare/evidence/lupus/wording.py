@@ -1,4 +1,4 @@
-"""What each GRADE certainty level means, in the words patients read on /evidence/.
+"""What each GRADE certainty level means, in the words patients read (report and /evidence/).
 
 Source: the GRADE definitions of the four levels (Balshem et al., *J Clin Epidemiol* 2011;64:401,
 Table 2), seen as reproduced in Fretheim et al., *BMC Medicine* 2012;10:33, Table 1, and in the
