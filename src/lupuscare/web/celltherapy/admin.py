@@ -4,7 +4,7 @@ what the core would refuse."""
 
 from django.contrib import admin
 
-from .models import Programme
+from .models import CarTReleaseSpec, Programme
 
 
 @admin.register(Programme)
@@ -13,3 +13,11 @@ class ProgrammeAdmin(admin.ModelAdmin):
                     "ethics_valid_to")
     list_filter = ("modality", "regulatory_status")
     search_fields = ("name", "ind_or_cta_number")
+
+
+@admin.register(CarTReleaseSpec)
+class CarTReleaseSpecAdmin(admin.ModelAdmin):
+    """CAR-T limits; ``CarTReleaseSpec.clean`` refuses what the core refuses."""
+
+    list_display = ("programme", "version", "car_positive_min_pct", "viability_min_pct",
+                    "vcn_max_copies_per_cell", "rcl_required", "entered_at")

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from lupuscare.celltherapy.adverse_events import Causality
 from lupuscare.celltherapy.dosing import DoseBasis
 from lupuscare.celltherapy.lot import LotStatus
+from lupuscare.celltherapy.product import CAR_T_SOURCES
 from lupuscare.celltherapy.regulatory import Modality, RegulatoryStatus
 from lupuscare.celltherapy.release import ProductSource
 
@@ -105,11 +106,49 @@ class Programme(models.Model):
             protocols.core_programme(self)
             protocols.dose_rule(self)
             protocols.storage_range(self)
-            if self.modality == "msc":
+            if self.modality == "msc" or protocols.car_t_spec_row(self) is not None:
                 protocols.product_definition(self)
+            elif self.modality == "car_t" and self.product_source not in CAR_T_SOURCES:
+                raise InputError("product.source", f"{self.product_source} does not match "
+                                                   f"modality car_t")
         except InputError as exc:
             raise ValidationError({_FIELDS.get(exc.field.split("[")[0], NON_FIELD_ERRORS):
                                    f"{exc.field}: {exc.message}"}) from None
+
+
+class CarTReleaseSpec(models.Model):
+    """A CAR-T programme's release specification: the limits the sponsor's product specification
+    sets (the core has no CAR-T defaults). Entered by a coordinator; every version is kept in
+    history, and a change of limits must carry a new version so a lot's stored evaluation names
+    the specification it was judged against."""
+
+    programme = models.OneToOneField(Programme, on_delete=models.PROTECT,
+                                     related_name="car_t_spec")
+    version = models.CharField(max_length=50)
+    car_positive_min_pct = models.FloatField(help_text="CAR+ (transduced) cells, minimum %")
+    viability_min_pct = models.FloatField(help_text="viable cells, minimum %")
+    vcn_max_copies_per_cell = models.FloatField(help_text="vector copy number, maximum")
+    rcl_required = models.BooleanField(
+        default=True, help_text="replication-competent lenti/retrovirus result required")
+    entered_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.programme} release spec {self.version}"
+
+    def clean(self) -> None:
+        """Refuse limits the core refuses, naming the field, and a non-CAR-T programme."""
+        from lupuscare.errors import InputError
+
+        from . import protocols
+
+        try:
+            protocols.car_t_spec_from(self)
+        except InputError as exc:
+            field = exc.field if exc.field in {f.name for f in self._meta.fields} \
+                else NON_FIELD_ERRORS
+            raise ValidationError({field: f"{exc.field}: {exc.message}"}) from None
 
 
 class Enrolment(models.Model):

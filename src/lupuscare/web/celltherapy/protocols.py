@@ -15,13 +15,14 @@ from lupuscare.celltherapy.consent import ConsentForm
 from lupuscare.celltherapy.custody import TemperatureRange
 from lupuscare.celltherapy.dosing import DoseBasis, DoseRule
 from lupuscare.celltherapy.infusion import DischargeCriteria, InfusionProtocol
-from lupuscare.celltherapy.product import ProductDefinition
+from lupuscare.celltherapy.product import ProductDefinition, car_t_release_spec
 from lupuscare.celltherapy.regulatory import EthicsApproval, Modality, RegulatoryStatus
 from lupuscare.celltherapy.regulatory import Programme as CoreProgramme
 from lupuscare.celltherapy.release import ProductSource, ReleaseSpec, msc_release_spec
+from lupuscare.errors import InputError
 
 if TYPE_CHECKING:
-    from .models import Programme
+    from .models import CarTReleaseSpec, Programme
 
 CRITERIA_SETS: dict[str, eligibility.CriteriaSet] = {
     "misle_nct02633163": eligibility.MISLE_NCT02633163,
@@ -56,17 +57,49 @@ def core_programme(p: Programme) -> CoreProgramme:
 
 
 def release_spec(p: Programme) -> ReleaseSpec:
-    """The MSC release specification from the published tables (limits as the core defaults).
+    """The programme's release specification.
 
-    A CAR-T product has no default specification in the core: its limits must come from the
-    product's own specification, which this web layer does not yet let a site enter.
+    MSC: the published tables (limits as the core defaults). CAR-T: the core has no defaults, so
+    the limits come from the specification a coordinator entered (``CarTReleaseSpec``); without
+    one, this refuses, naming ``release_spec``: such a lot can be collected but never judged
+    or released.
     """
+    if Modality(p.modality) is Modality.CAR_T:
+        row = car_t_spec_row(p)
+        if row is None:
+            raise InputError("release_spec", f"no CAR-T release specification has been entered "
+                                             f"for {p.name}: its lots cannot be judged or "
+                                             f"released")
+        return car_t_spec_from(row)
     if Modality(p.modality) is not Modality.MSC:
-        from lupuscare.errors import InputError
-
-        raise InputError("programme.modality", "only MSC release specifications can be entered "
-                                               "here so far; CAR-T limits are product-specific")
+        raise InputError("programme.modality", f"no release specification for "
+                                               f"{p.modality} products here")
     return msc_release_spec(p.product_name, p.spec_version)
+
+
+def car_t_spec_row(p: Programme) -> CarTReleaseSpec | None:
+    from .models import CarTReleaseSpec
+
+    if p.pk is None:
+        return None
+    return CarTReleaseSpec.objects.filter(programme=p).first()
+
+
+def car_t_spec_from(row: CarTReleaseSpec) -> ReleaseSpec:
+    """The core's CAR-T spec from a stored row (raises InputError naming a bad limit)."""
+    if Modality(row.programme.modality) is not Modality.CAR_T:
+        raise InputError("programme", f"{row.programme.name} is not a CAR-T programme")
+    return car_t_release_spec(
+        row.programme.product_name, row.version, car_positive_min_pct=row.car_positive_min_pct,
+        viability_min_pct=row.viability_min_pct,
+        vcn_max_copies_per_cell=row.vcn_max_copies_per_cell, rcl_required=row.rcl_required)
+
+
+def full_spec_if_entered(p: Programme) -> ReleaseSpec | None:
+    """The full release spec, or None for a CAR-T programme whose specification is not entered."""
+    if Modality(p.modality) is Modality.CAR_T and car_t_spec_row(p) is None:
+        return None
+    return product_definition(p).full_spec()
 
 
 def product_definition(p: Programme) -> ProductDefinition:

@@ -14,6 +14,7 @@ app_name = "celltherapy"
 urlpatterns = [
     path("", views.board_view, name="board"),
     path("programmes/", views.programmes_view, name="programmes"),
+    path("programmes/release-spec/", views.release_spec_view, name="release-spec"),
     path("patients/<int:patient_id>/", views.patient_view, name="patient"),
     path("patients/<int:patient_id>/refer/", views.refer_view, name="refer"),
     path("patients/<int:patient_id>/override/", views.override_view, name="override"),

@@ -161,7 +161,34 @@ def programmes_view(request: HttpRequest) -> HttpResponse:
             messages.error(request, f"{programme}: {exc.field}: {exc.message}")
         rows.append({"programme": programme, "gate": decision,
                      "outcomes": programme_outcomes(programme, enrolments, today)})
-    return render(request, "celltherapy/programmes.html", {"rows": rows})
+        rows[-1]["car_t_spec"] = protocols.car_t_spec_row(programme)
+    return render(request, "celltherapy/programmes.html",
+                  {"rows": rows, "is_coordinator": request.user.role == Role.COORDINATOR})
+
+
+@role_required(Role.COORDINATOR)
+def release_spec_view(request: HttpRequest) -> HttpResponse:
+    """A coordinator enters or changes a CAR-T programme's release specification (POST only);
+    a refusal from the core is shown with its field and nothing is saved."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    post = request.POST
+    try:
+        with transaction.atomic():
+            programme = Programme.objects.filter(pk=_int(post, "programme")).first()
+            if programme is None:
+                raise InputError("programme", "no such programme")
+            row = services.set_car_t_spec(
+                programme, request.user, version=_text(post, "version"),
+                car_positive_min_pct=_number(post, "car_positive_min_pct"),
+                viability_min_pct=_number(post, "viability_min_pct"),
+                vcn_max_copies_per_cell=_number(post, "vcn_max_copies_per_cell"),
+                rcl_required=post.get("rcl_required") == "on")
+    except InputError as exc:
+        messages.error(request, f"Refused: {exc.field}: {exc.message}")
+    else:
+        messages.success(request, f"{row} saved.")
+    return redirect("celltherapy:programmes")
 
 
 @require_GET
@@ -192,13 +219,14 @@ def _enrolment_context(enrolment: Enrolment, today: dt.date) -> dict[str, Any]:
     programme = enrolment.programme
     decision, override = services.clearance(enrolment, today)
     lots = []
+    spec = protocols.full_spec_if_entered(programme)  # None: a CAR-T spec not entered yet
     for lot in enrolment.lots.all():
-        evaluation = services.evaluation_of(lot)
+        evaluation = services.evaluation_of(lot) if spec is not None else None
         entered = {r.attribute: r for r in lot.qc_results.select_related("entered_by")}
         lots.append({
             "lot": lot, "evaluation": evaluation,
             "spec": [(line, entered.get(line.attribute))
-                     for line in protocols.product_definition(programme).full_spec().lines],
+                     for line in (spec.lines if spec is not None else ())],
             "next": sorted(s.value for s in ALLOWED[LotStatus(lot.status)]),
             "custody": lot.custody.order_by("sequence"),
             "verification": services.verify_custody(lot),

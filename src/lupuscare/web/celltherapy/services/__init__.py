@@ -35,6 +35,7 @@ from .product import (
     enter_result,
     evaluation_of,
     excursions,
+    set_car_t_spec,
     transition_lot,
     verify_custody,
 )
@@ -47,6 +48,6 @@ __all__ = [
     "evaluation_of", "excursions", "find_user", "first_infusion", "gate_decision",
     "mark_report_submitted", "pending_override", "record_adverse_event", "record_consent",
     "record_discharge", "record_infusion", "record_visit", "refer", "request_override",
-    "resolve_adverse_event", "screening_inputs", "transition_lot", "verify_custody",
+    "resolve_adverse_event", "screening_inputs", "set_car_t_spec", "transition_lot", "verify_custody",
     "visit_states", "withdraw_consent",
 ]

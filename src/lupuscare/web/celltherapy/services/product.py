@@ -15,9 +15,10 @@ from lupuscare.celltherapy.donor import donor_eligibility
 from lupuscare.celltherapy.identity import make_coi
 from lupuscare.celltherapy.release import ProductSource, QcResult, evaluate_release
 from lupuscare.errors import InputError
+from lupuscare.web.accounts.models import Role
 
 from .. import protocols
-from ..models import CustodyRecord, Enrolment, Lot, LotEvent
+from ..models import CarTReleaseSpec, CustodyRecord, Enrolment, Lot, LotEvent, Programme
 from ..models import QcResult as StoredQc
 from ._common import _name, _require_clinician
 from .consent import consent_state
@@ -32,12 +33,43 @@ def _next_serial(issuer: str, year: int) -> int:
 
 
 @transaction.atomic
+def set_car_t_spec(programme: Programme, user, *, version: str, car_positive_min_pct: float,
+                   viability_min_pct: float, vcn_max_copies_per_cell: float,
+                   rcl_required: bool = True) -> CarTReleaseSpec:
+    """Enter or change a CAR-T programme's release specification (a coordinator's task).
+
+    The core validates the limits (a percentage outside 0-100 or a non-positive copy number is
+    refused naming the field). Changed limits need a new version, so a lot's stored evaluation
+    always names the limits it was judged against.
+    """
+    if getattr(user, "role", None) != Role.COORDINATOR:
+        raise InputError("entered_by", "a release specification is entered by a coordinator")
+    version = (version or "").strip()
+    if not version:
+        raise InputError("version", "is required")
+    row = CarTReleaseSpec.objects.select_for_update().filter(programme=programme).first()
+    limits = dict(car_positive_min_pct=car_positive_min_pct, viability_min_pct=viability_min_pct,
+                  vcn_max_copies_per_cell=vcn_max_copies_per_cell, rcl_required=rcl_required)
+    if row is not None and row.version == version and any(
+            getattr(row, k) != v for k, v in limits.items()):
+        raise InputError("version", f"changed limits need a new version (not {version})")
+    row = row or CarTReleaseSpec(programme=programme)
+    row.version, row.entered_by = version, user
+    for k, v in limits.items():
+        setattr(row, k, v)
+    protocols.car_t_spec_from(row)  # refuses bad limits before anything is written
+    row.save()
+    return row
+
+
+@transaction.atomic
 def create_lot(enrolment: Enrolment, user, *, lot_number: str, collected_on: dt.date,
                collection_site: str, passage: int | None = None, donor_code: str = "",
                donor_results: Mapping[str, str] | None = None) -> Lot:
     """A lot in quarantine with a new chain-of-identity identifier and its first custody event."""
     programme = enrolment.programme
-    spec = protocols.product_definition(programme).full_spec()  # refuses unknown products
+    # a CAR-T lot may be collected before its specification is entered; it cannot be released
+    spec = protocols.full_spec_if_entered(programme)  # refuses unknown products
     _require_cleared(enrolment, collected_on, "collection")
     status = consent_state(enrolment, collected_on)
     if not status.valid:
@@ -57,7 +89,8 @@ def create_lot(enrolment: Enrolment, user, *, lot_number: str, collected_on: dt.
                       "source": donor.source.to_dict()},
         collected_on=collected_on, collection_site=collection_site, passage=passage,
         created_by=user)
-    if passage is not None and any(line.attribute == "passage" for line in spec.lines):
+    if passage is not None and spec is not None and any(line.attribute == "passage"
+                                                        for line in spec.lines):
         enter_result(lot, user, attribute="passage", value=passage)
     at = dt.datetime.combine(collected_on, dt.time(9, 0), tzinfo=dt.UTC)
     append_custody(lot, user, action="collected", from_party=f"patient {enrolment.patient_id}",
