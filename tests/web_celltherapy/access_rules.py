@@ -23,4 +23,6 @@ RULES: dict[str, Rule] = {
     "celltherapy:patient": Rule(TEAM, shows_patient_a=True),
     "celltherapy:custody-verify": Rule(TEAM, shows_patient_a=True),
     **{f"celltherapy:{name}": Rule(TEAM, ok=frozenset({405})) for name in POST_ONLY},
+    # a programme's CAR-T release specification: entered by a coordinator only (POST only)
+    "celltherapy:release-spec": Rule(frozenset({COORD}), ok=frozenset({405})),
 }
