@@ -18,7 +18,7 @@ from lupuscare.web.records.models import (
     MedicationCourse,
     Patient,
 )
-from lupuscare.web.records.models.clinical import PGA_MAX, WINDOW_DAYS_CHOICES
+from lupuscare.web.records.models.clinical import BILAG_DOMAINS, PGA_MAX, WINDOW_DAYS_CHOICES
 
 from . import joints, limits
 from .models import Biopsy, Contraception, EyeExam
@@ -75,6 +75,12 @@ class VisitForm(PatientDatesMixin, forms.Form):
     pga = forms.FloatField(
         min_value=0.0, max_value=PGA_MAX, required=False, label="Physician Global Assessment (0-3)"
     )
+    # BILAG-2004 new A / new B organ domains (the SRI's "no new BILAG A, at most one new B");
+    # the limit is the model's (records.models.clinical.BILAG_DOMAINS, nine domains).
+    bilag_new_a = forms.IntegerField(min_value=0, max_value=BILAG_DOMAINS, required=False,
+                                     label="BILAG-2004 new A domains")
+    bilag_new_b = forms.IntegerField(min_value=0, max_value=BILAG_DOMAINS, required=False,
+                                     label="BILAG-2004 new B domains")
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, patient: Patient, **kwargs) -> None:
@@ -122,7 +128,8 @@ class VisitForm(PatientDatesMixin, forms.Form):
             findings=list(d.get("findings") or []), not_attributable=list(d.get("not_attributable") or []),
             swollen_28=joints.count(d.get("swollen") or []),
             tender_28=joints.count(d.get("tender") or []),
-            pga=d.get("pga"), notes=d.get("notes") or "", clinician=clinician,
+            pga=d.get("pga"), bilag_new_a=d.get("bilag_new_a"), bilag_new_b=d.get("bilag_new_b"),
+            notes=d.get("notes") or "", clinician=clinician,
         )
 
 

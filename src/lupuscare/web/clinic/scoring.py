@@ -8,6 +8,7 @@ ticking is exactly what is stored.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
@@ -15,7 +16,7 @@ from django.db import models, transaction
 from lupuscare.errors import InputError
 from lupuscare.instruments import score_all
 from lupuscare.instruments.result import InstrumentResult
-from lupuscare.web.records.models import Assessment
+from lupuscare.web.records.models import Assessment, DamageItem, MedicationCourse
 from lupuscare.web.records.models.clinical import WINDOW_DAYS_CHOICES
 
 from .models import StoredScore
@@ -74,13 +75,16 @@ def _headline(name: str, values: dict[str, Any]) -> tuple[float | None, bool | N
 
 
 @transaction.atomic
-def store_scores(assessment: Assessment, user=None) -> list[StoredScore]:
+def store_scores(assessment: Assessment, user=None, document: dict[str, Any] | None = None
+                 ) -> list[StoredScore]:
     """Score a saved visit and store every result with its document, version and citation.
 
     Re-scoring a visit replaces its rows in place (``StoredScore.history`` keeps the old ones).
     Raises ``InputError`` when the visit's record cannot be scored (nothing is stored then).
+    ``document``: the visit's document when the caller has just built it (``visit_document``).
     """
-    document = visit_document(assessment)
+    if document is None:
+        document = visit_document(assessment)
     results = score_all(document)
     existing = {s.instrument: s for s in assessment.stored_scores.all()}
     stored = []
@@ -116,6 +120,61 @@ def rescore_for_labs(patient_id: int, days: list, user=None) -> int:
         if any(visit.window_start <= d <= visit.date for d in days):
             store_scores(visit, user)
             n += 1
+    return n
+
+
+# A span of visit dates a record can appear in: (first, last), last None for open-ended.
+Span = tuple[dt.date, dt.date | None]
+
+
+def record_span(record: MedicationCourse | DamageItem) -> Span:
+    """The visit dates whose document holds ``record`` (``Assessment.to_document``): a course on
+    the visits from its start to its stop, a damage item on every visit from its onset."""
+    if isinstance(record, MedicationCourse):
+        return record.start, record.stop
+    if isinstance(record, DamageItem):
+        return record.onset, None
+    raise TypeError(f"no visit span for {type(record).__name__}")
+
+
+@transaction.atomic
+def rescore_for_records(patient_id: int, spans: Iterable[Span], user=None) -> int:
+    """Re-score the scored visits whose document changed after medicine courses or damage items
+    were recorded or changed (``spans``: the visit dates each change can reach, see
+    ``record_span``). A visit's document also embeds the visit before it (``previous``), so the
+    first visit after the spans is checked too. Each candidate's document is rebuilt and compared
+    with the stored one: only a visit whose document differs is re-scored, so the history gains
+    rows only where a score's inputs really changed (the old rows stay in
+    ``StoredScore.history``). Visits never scored are left to ``score_missing``.
+
+    Raises ``InputError`` when a changed visit cannot be scored; the caller's transaction then
+    rolls back with it, so the record and the scores never disagree. Returns how many visits
+    were re-scored.
+    """
+    spans = list(spans)
+    if not spans:
+        return 0
+    first = min(start for start, _ in spans)
+    last = None if any(stop is None for _, stop in spans) else max(stop for _, stop in spans)
+    visits = (Assessment.objects.filter(patient_id=patient_id, date__gte=first)
+              .select_related("patient").prefetch_related("stored_scores").order_by("date", "id"))
+    if last is None:
+        candidates = list(visits)
+    else:
+        candidates = list(visits.filter(date__lte=last))
+        following = visits.filter(date__gt=last).first()
+        if following is not None:
+            candidates.append(following)
+    n = 0
+    for visit in candidates:
+        stored = list(visit.stored_scores.all())
+        if not stored:
+            continue
+        document = visit_document(visit)
+        if all(row.document == document for row in stored):
+            continue
+        store_scores(visit, user, document)
+        n += 1
     return n
 
 

@@ -228,10 +228,15 @@ def _simple_create(request: HttpRequest, patient_id: int, form_class, title: str
     form = form_class(request.POST or None, patient=patient)
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                obj = on_save(form) if on_save else form.save()
-                audit.record(request, patient, AuditAction.CREATE, obj)
-            return redirect("clinic:patient", patient_id=patient.pk)
+            try:
+                with transaction.atomic():
+                    obj = on_save(form) if on_save else form.save()
+                    audit.record(request, patient, AuditAction.CREATE, obj)
+            except InputError as exc:
+                form.add_error(None, f"A visit this changes cannot be scored: {exc}. "
+                                     "Nothing was saved.")
+            else:
+                return redirect("clinic:patient", patient_id=patient.pk)
         return render(request, "clinic/record_form.html",
                       {"form": form, "patient": patient, "title": title}, status=400)
     audit.record(request, patient, AuditAction.READ, patient)
@@ -272,9 +277,24 @@ def lab_import(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "clinic/lab_import.html", {"form": form, "patient": patient})
 
 
+def _save_and_rescore(request: HttpRequest) -> Callable:
+    """``on_save`` for a medicine course or damage item: save it, then re-score the stored visit
+    scores it changes (LLDAS/DORIS read the medicines on the visit date, SDI the damage)."""
+    def save(form):
+        record = form.save()
+        scoring.rescore_for_records(record.patient_id, [scoring.record_span(record)], request.user)
+        return record
+    return save
+
+
 @clinician_view
 def medication_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    return _simple_create(request, patient_id, MedicationForm, "Start a medicine")
+    response = _simple_create(request, patient_id, MedicationForm, "Start a medicine",
+                              _save_and_rescore(request))
+    if request.method == "POST" and response.status_code == 302:
+        # the safety rules read the medicines (lupuscare.rules via context.to_rule_context)
+        alert_service.refresh_alerts_or_error(_recording_patient(request, patient_id))
+    return response
 
 
 @clinician_view
@@ -291,23 +311,32 @@ def dose_change(request: HttpRequest, patient_id: int) -> HttpResponse:
     form = DoseChangeForm(request.POST or None, patient=patient, course=course)
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                start = form.cleaned_data["start"]
-                course.stop = start - timezone.timedelta(days=1)
-                course.full_clean()
-                course.save()
-                new = MedicationCourse(
-                    patient=patient, drug=course.drug, daily_dose_mg=form.cleaned_data["daily_dose_mg"],
-                    schedule=course.schedule, route=course.route, pulse=course.pulse, start=start,
-                    reason=f"dose change from {course.daily_dose_mg:g} mg/day"
-                    if course.daily_dose_mg is not None else "dose change",
-                    tolerated=course.tolerated, investigational=course.investigational,
-                )
-                new.full_clean()
-                new.save()
-                audit.record(request, patient, AuditAction.UPDATE, course)
-                audit.record(request, patient, AuditAction.CREATE, new)
-            return redirect("clinic:patient", patient_id=patient.pk)
+            try:
+                with transaction.atomic():
+                    start = form.cleaned_data["start"]
+                    course.stop = start - timezone.timedelta(days=1)
+                    course.full_clean()
+                    course.save()
+                    new = MedicationCourse(
+                        patient=patient, drug=course.drug, daily_dose_mg=form.cleaned_data["daily_dose_mg"],
+                        schedule=course.schedule, route=course.route, pulse=course.pulse, start=start,
+                        reason=f"dose change from {course.daily_dose_mg:g} mg/day"
+                        if course.daily_dose_mg is not None else "dose change",
+                        tolerated=course.tolerated, investigational=course.investigational,
+                    )
+                    new.full_clean()
+                    new.save()
+                    # Visits before ``start`` see the course as before; from ``start`` on they see the
+                    # stopped course gone and the new dose instead.
+                    scoring.rescore_for_records(patient.pk, [(start, None)], request.user)
+                    audit.record(request, patient, AuditAction.UPDATE, course)
+                    audit.record(request, patient, AuditAction.CREATE, new)
+            except InputError as exc:
+                form.add_error(None, f"A visit this changes cannot be scored: {exc}. "
+                                     "Nothing was saved.")
+            else:
+                alert_service.refresh_alerts_or_error(patient)
+                return redirect("clinic:patient", patient_id=patient.pk)
         return render(request, "clinic/dose_form.html",
                       {"form": form, "patient": patient, "course": course}, status=400)
     audit.record(request, patient, AuditAction.READ, patient)
@@ -316,7 +345,8 @@ def dose_change(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @clinician_view
 def damage_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    return _simple_create(request, patient_id, DamageForm, "Record organ damage (SDI item)")
+    return _simple_create(request, patient_id, DamageForm, "Record organ damage (SDI item)",
+                          _save_and_rescore(request))
 
 
 @clinician_view
