@@ -150,6 +150,20 @@ def test_the_visit_after_a_changed_one_is_rescored_for_its_previous(world, visit
     assert not any(m["drug"] == "prednisone" for m in doc["medications"])
 
 
+def test_a_visit_recorded_late_rescores_the_visit_after_it(clinician, world, visit):
+    """The 2026-03-01 visit had no previous visit; one recorded later for 2026-02-01 becomes its
+    ``previous`` (SFI, LLDAS "no new features"), so its scores are re-scored."""
+    sledai = _score(visit, "sledai2k")
+    assert "previous" not in sledai.document
+    assert not StoredScore.objects.filter(assessment=visit, instrument="sfi").exists()
+    assert clinician.post(_url("visit-create", world),
+                          _visit(date="2026-02-01", findings=["arthritis"])).status_code == 302
+    sledai.refresh_from_db()
+    assert sledai.document["previous"]["date"] == "2026-02-01"
+    assert sledai.history.count() == 2
+    assert StoredScore.objects.filter(assessment=visit, instrument="sfi").exists()
+
+
 def test_unscored_visits_are_left_alone(world):
     """Visits with no stored scores are ``score_missing``'s job, not the re-scoring's."""
     visit = world.records["assessment_a"]
@@ -220,13 +234,29 @@ def test_bilag_fields_round_trip_and_sri_is_stored(clinician, world, visit):
     sri = _score(saved, "sri")
     # baseline (previous visit) SLEDAI 4 -> 0, no new A and one new B, PGA 1.0 -> 0.5: SRI-4 met
     assert sri.result["criteria"]["no_new_bilag_a_le_1_new_b"] is True
+    assert sri.result["responder"] is True and sri.met is True and sri.category == "SRI-4"
     assert sri.document["bilag"] == {"new_a": 0, "new_b": 1}
+
+
+def test_sri_shows_live_as_bilag_is_entered(clinician, world, visit):
+    url = reverse("clinic:visit-score", args=[world.patient_a.pk])
+    body = clinician.post(url, _visit(bilag_new_a="0", bilag_new_b="1"),
+                          HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-score="sri">responder<' in body
+    body = clinician.post(url, _visit(bilag_new_a="1", bilag_new_b="0"),
+                          HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-score="sri">not a responder<' in body
+    # without BILAG input the SRI cannot be scored: the fragment says it is missing
+    body = clinician.post(url, _visit(), HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-score="sri"' not in body and "sri" in body.split("Not scored yet")[1]
 
 
 def test_two_new_bilag_b_fail_the_sri_criterion(clinician, world, visit):
     clinician.post(_url("visit-create", world), _visit(bilag_new_a="0", bilag_new_b="2"))
     saved = Assessment.objects.get(patient=world.patient_a, date=dt.date(2026, 3, 15))
-    assert _score(saved, "sri").result["criteria"]["no_new_bilag_a_le_1_new_b"] is False
+    sri = _score(saved, "sri")
+    assert sri.result["criteria"]["no_new_bilag_a_le_1_new_b"] is False
+    assert sri.result["responder"] is False and sri.met is False
 
 
 @pytest.mark.parametrize(("field", "value", "ok"), [

@@ -24,7 +24,7 @@ from .models import StoredScore
 MAX_WINDOW_DAYS = max(days for days, _ in WINDOW_DAYS_CHOICES)
 
 # What the visit form shows live, in this order (contracts §1 names).
-LIVE_INSTRUMENTS = ("sledai2k", "sle-das", "lldas", "doris", "sfi", "pga")
+LIVE_INSTRUMENTS = ("sledai2k", "sle-das", "lldas", "doris", "sfi", "sri", "pga")
 
 
 def previous_visit(assessment: Assessment) -> Assessment | None:
@@ -64,6 +64,8 @@ def _headline(name: str, values: dict[str, Any]) -> tuple[float | None, bool | N
         return None, values.get("met"), ""
     if name == "sfi":
         return None, None, values.get("flare", "")
+    if name == "sri":
+        return None, values.get("responder"), f"SRI-{values.get('k')}"
     if name == "sdi":
         return float(values["total"]), None, ""
     if name == "pga":

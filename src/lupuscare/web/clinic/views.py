@@ -155,6 +155,8 @@ def visit_create(request: HttpRequest, patient_id: int) -> HttpResponse:
                     JointExam.objects.create(assessment=visit, swollen=form.cleaned_data["swollen"],
                                              tender=form.cleaned_data["tender"])
                     scoring.store_scores(visit, request.user)
+                    # a visit recorded late is the ``previous`` of the visit after it
+                    scoring.rescore_for_records(patient.pk, [(visit.date, visit.date)], request.user)
                     audit.record(request, patient, AuditAction.CREATE, visit)
             except InputError as exc:
                 form.add_error(None, f"The visit cannot be scored: {exc}. Nothing was saved.")
