@@ -164,6 +164,31 @@ def test_a_visit_recorded_late_rescores_the_visit_after_it(clinician, world, vis
     assert StoredScore.objects.filter(assessment=visit, instrument="sfi").exists()
 
 
+def test_a_visit_that_cannot_be_scored_any_more_saves_nothing(clinician, world, visit,
+                                                              monkeypatch):
+    """If a changed visit cannot be re-scored, the course is not saved either: the record and
+    its stored scores never disagree."""
+    from lupuscare.errors import InputError
+    from lupuscare.web.clinic import scoring
+
+    def refuse(document):
+        raise InputError("medications", "refused for the test")
+
+    monkeypatch.setattr(scoring, "score_all", refuse)
+    response = _prednisone(clinician, world, "20", "2026-01-01")
+    assert response.status_code == 400
+    assert "cannot be scored" in response.content.decode()
+    assert not MedicationCourse.objects.filter(patient=world.patient_a, drug="prednisone").exists()
+    assert _score(visit, "lldas").history.count() == 1
+    course = world.records["medication_a"]  # hydroxychloroquine, running
+    response = clinician.post(_url("dose-change", world),
+                              {"course": course.pk, "daily_dose_mg": "200", "start": "2026-02-01"})
+    assert response.status_code == 400 and "cannot be scored" in response.content.decode()
+    course.refresh_from_db()
+    assert course.stop is None
+    assert MedicationCourse.objects.filter(patient=world.patient_a).count() == 1
+
+
 def test_unscored_visits_are_left_alone(world):
     """Visits with no stored scores are ``score_missing``'s job, not the re-scoring's."""
     visit = world.records["assessment_a"]
@@ -236,6 +261,10 @@ def test_bilag_fields_round_trip_and_sri_is_stored(clinician, world, visit):
     assert sri.result["criteria"]["no_new_bilag_a_le_1_new_b"] is True
     assert sri.result["responder"] is True and sri.met is True and sri.category == "SRI-4"
     assert sri.document["bilag"] == {"new_a": 0, "new_b": 1}
+    page = clinician.get(reverse("clinic:visit", args=[world.patient_a.pk, saved.pk]))
+    body = page.content.decode()
+    assert "SLE Responder Index compared with the previous visit (SRI)" in body
+    assert "<td>responder (SRI-4)</td>" in body
 
 
 def test_sri_shows_live_as_bilag_is_entered(clinician, world, visit):

@@ -23,6 +23,7 @@ PLAIN_NAMES = {
     "doris": "DORIS remission",
     "sfi": "Flare compared with the previous visit (SELENA Flare Index)",
     "sdi": "Damage index (SDI)",
+    "sri": "SLE Responder Index compared with the previous visit (SRI)",
     "pga": "Physician global assessment (0-3)",
 }
 
@@ -51,6 +52,8 @@ def _shown(score: StoredScore) -> str:
                 "severe": "severe flare"}.get(score.category, score.category)
     if score.instrument == "sle-das":
         return f"{r['score']:.2f} ({r['category'].replace('_', '/')})"
+    if score.instrument == "sri":
+        return f"{'responder' if r['responder'] else 'not a responder'} (SRI-{r['k']})"
     if score.value is None:
         return "-"
     return f"{score.value:g}"

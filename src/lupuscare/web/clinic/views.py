@@ -334,6 +334,7 @@ def dose_change(request: HttpRequest, patient_id: int) -> HttpResponse:
                     audit.record(request, patient, AuditAction.UPDATE, course)
                     audit.record(request, patient, AuditAction.CREATE, new)
             except InputError as exc:
+                course.refresh_from_db()  # the stop set above was rolled back
                 form.add_error(None, f"A visit this changes cannot be scored: {exc}. "
                                      "Nothing was saved.")
             else:
