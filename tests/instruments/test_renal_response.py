@@ -235,7 +235,7 @@ def test_property_lower_followup_proteinuria_never_worsens_response(base, follow
 def test_calendar_months_between_dates():
     from datetime import date
 
-    from lupuscare.instruments.instrument_dates import months_between
+    from lupuscare.dates import months_between
 
     assert months_between(date(2025, 1, 1), date(2025, 7, 1)) == 6
     assert months_between(date(2025, 1, 31), date(2025, 2, 28)) == 1

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lupuscare.dates import add_months
 from lupuscare.errors import InputError, MissingInputError
-from lupuscare.instruments.instrument_dates import add_months
 from lupuscare.instruments.registry import score as registry_score
 from lupuscare.instruments.sdi import never_decreases, score, score_series
 from lupuscare.instruments.sdi_items import DOMAINS, ITEMS, MAX_TOTAL, domain_maximum

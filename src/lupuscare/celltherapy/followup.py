@@ -7,7 +7,6 @@ lupuscare convention with no published source, to be replaced by the protocol's 
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,6 +14,7 @@ from enum import StrEnum
 
 from lupuscare.celltherapy import _check
 from lupuscare.celltherapy.sources import PROJECT_DEFAULT, Certainty, Source
+from lupuscare.dates import add_months
 from lupuscare.errors import InputError
 
 MISLE_SOURCE = Source("MiSLE (NCT02633163) visits at weeks 1, 2, 4, 8, 12, 16, 20, 24, 36, 52 "
@@ -34,12 +34,6 @@ WANG2014_SOURCE = Source("Wang D et al. Arthritis Res Ther 2014;16:R79: UC-MSC o
                          "follow-up at 1, 3, 6, 9 and 12 months (cell-therapy.md §3.1)",
                          Certainty.VERIFIED, "https://doi.org/10.1186/ar4520")
 CAR_T_LTFU_YEARS = 15
-
-
-def add_months(start: date, months: int) -> date:
-    month0 = start.month - 1 + months
-    year, month = start.year + month0 // 12, month0 % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)

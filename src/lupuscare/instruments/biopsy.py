@@ -19,8 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lupuscare.dates import parse_date
 from lupuscare.errors import InputError, MissingInputError
-from lupuscare.instruments.instrument_dates import parse_date
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
 
 INSTRUMENT = "biopsy"

@@ -29,8 +29,8 @@ from fractions import Fraction
 from typing import Any
 
 from lupuscare.clinical.units import to_canonical_exact
+from lupuscare.dates import months_between, parse_date
 from lupuscare.errors import InputError, MissingInputError
-from lupuscare.instruments.instrument_dates import months_between, parse_date
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
 
 INSTRUMENT = "renal-response"

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from lupuscare.dates import add_months, parse_date
 from lupuscare.errors import InputError, MissingInputError
-from lupuscare.instruments.instrument_dates import add_months, parse_date
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
 from lupuscare.instruments.sdi_items import (
     ALIASES,

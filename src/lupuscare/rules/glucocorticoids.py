@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from lupuscare.clinical.glucocorticoids import counts_as_daily, daily_prednisone_equivalent
+from lupuscare.dates import add_months
 from lupuscare.rules.alert import Alert
 from lupuscare.rules.config import DEFAULT_CONFIG, RuleConfig
 from lupuscare.rules.context import MedicationCourse, PatientContext
-from lupuscare.rules.dates import add_months
 
 # Maintenance target: at most 5 mg/day prednisone-equivalent; the rule fires above it (5.0 is fine).
 # EULAR 2023 abstract, verified (m2.mtmt.hu record and ard.bmj.com/content/83/1/15): "for

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date
 
 from lupuscare.clinical.hydroxychloroquine import mg_per_kg_day
+from lupuscare.dates import add_months, add_years
 from lupuscare.rules.alert import Alert
 from lupuscare.rules.config import DEFAULT_CONFIG, RuleConfig
 from lupuscare.rules.context import PatientContext
-from lupuscare.rules.dates import add_months, add_years
 
 HCQ = "hydroxychloroquine"
 

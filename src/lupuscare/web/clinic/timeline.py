@@ -26,8 +26,8 @@ from lupuscare.clinical.glucocorticoids import (
     daily_prednisone_equivalent,
 )
 from lupuscare.clinical.vocabulary import DRUGS
+from lupuscare.dates import add_months
 from lupuscare.instruments import sdi
-from lupuscare.instruments.instrument_dates import add_months
 from lupuscare.instruments.sdi_items import PERSISTENCE_MONTHS
 from lupuscare.web.records.models import (
     DamageItem,

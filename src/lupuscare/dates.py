@@ -1,7 +1,10 @@
-"""Dates for the damage and renal instruments: parsing with field names, calendar months.
+"""Dates for the pure core: parsing with field names, and calendar months.
 
-The SDI six-month rule and the renal-response time points are stated in calendar months, so
-"six months after 31 August" must be a definite day (28 or 29 February), not 182.5 days.
+Clinical rules are stated in calendar months and years (the SDI six-month rule, renal-response
+time points, "HCQ started under 3 months ago", yearly eye screening, follow-up visits), so
+"six months after 31 August" must be a definite day: the target month's last day (28 or 29
+February), never a later one, so a due date is never late and a persistence rule never early.
+One implementation serves the instruments, the safety rules and the cell-therapy schedules.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ def add_months(d: date, months: int) -> date:
     year, month0 = divmod(index, 12)
     last = calendar.monthrange(year, month0 + 1)[1]
     return date(year, month0 + 1, min(d.day, last))
+
+
+def add_years(d: date, years: int) -> date:
+    """``d`` plus whole years (29 February + 1 year = 28 February)."""
+    return add_months(d, 12 * years)
 
 
 def months_between(start: date, end: date) -> float:
