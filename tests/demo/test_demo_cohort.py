@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from lupuscare.clinical.units import is_convertible
+from lupuscare.clinical.limits import lab_value_error
+from lupuscare.clinical.units import convert, is_convertible
 from lupuscare.clinical.vocabulary import DRUGS, FINDINGS
 from lupuscare.demo.cohort import (
     DEFAULT_AS_OF,
@@ -110,6 +111,8 @@ def test_every_lab_is_within_physiological_limits_and_in_a_known_unit(cohort: Co
             for lab in v.labs:
                 lo, hi = PHYSIOLOGICAL_LIMITS[lab.test]
                 assert lo <= lab.value <= hi, (p.key, v.date, lab)
+                # and the product's own plausibility table accepts it as typed
+                assert lab_value_error(lab.test, lab.value, lab.unit) is None, (p.key, v.date, lab)
                 assert is_convertible(lab.test, lab.unit), lab
                 if lab.low is not None and lab.high is not None:
                     assert lab.low < lab.high
@@ -121,8 +124,8 @@ def test_egfr_agrees_with_creatinine_by_ckd_epi_2021(cohort: Cohort) -> None:
             labs = labs_of(v)
             age = p.age_on(v.date)
             # creatinine is reported to 1 umol/L and eGFR to 1 unit: allow for both roundings
-            high = ckd_epi_2021((labs["creatinine"] - 0.5) / 88.42, age, p.sex)
-            low = ckd_epi_2021((labs["creatinine"] + 0.5) / 88.42, age, p.sex)
+            high = ckd_epi_2021(convert("creatinine", labs["creatinine"] - 0.5, "umol/L", "mg/dL"), age, p.sex)
+            low = ckd_epi_2021(convert("creatinine", labs["creatinine"] + 0.5, "umol/L", "mg/dL"), age, p.sex)
             assert low - 0.51 <= labs["egfr"] <= high + 0.51, (p.key, v.date, labs)
             assert 5 <= labs["egfr"] <= 150
 

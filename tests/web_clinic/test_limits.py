@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from lupuscare.web.clinic import joints, limits
+from lupuscare.clinical import limits
+from lupuscare.web.clinic import joints
 
 
 @pytest.mark.parametrize(

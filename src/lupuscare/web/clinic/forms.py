@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from lupuscare.clinical import limits
 from lupuscare.clinical.vocabulary import DOMAINS, DRUGS, FINDINGS
 from lupuscare.instruments import biopsy as biopsy_instrument
 from lupuscare.instruments.classification_vocabulary import CRITERIA
@@ -20,7 +21,7 @@ from lupuscare.web.records.models import (
 )
 from lupuscare.web.records.models.clinical import BILAG_DOMAINS, PGA_MAX, WINDOW_DAYS_CHOICES
 
-from . import joints, limits
+from . import joints
 from .models import Biopsy, Contraception, EyeExam
 
 # PGA anchors of the SELENA 0-3 visual analogue scale (clinical-instruments.md section 3).

@@ -20,9 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from lupuscare.clinical import limits
 from lupuscare.web.records.models import LabResult, Patient
-
-from . import limits
 
 COLUMNS = ("test", "value", "unit", "low", "high", "collected_at")
 REQUIRED = ("test", "value", "unit", "collected_at")

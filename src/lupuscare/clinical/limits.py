@@ -1,4 +1,4 @@
-"""Plausibility limits for values typed into the clinician workspace: one table, one place.
+"""Plausibility limits for typed lab values and clinical dates: one table, one place (pure).
 
 These are not reference ranges (those come from the reporting laboratory with each value) and not
 clinical thresholds (those live in ``lupuscare.clinical``). They are the bounds outside which a
