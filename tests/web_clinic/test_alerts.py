@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from lupuscare.rules import evaluate
 from lupuscare.web.clinic.alerts import refresh_alerts
-from lupuscare.web.clinic.context import to_rule_context
 from lupuscare.web.clinic.models import ClinicAlert
 from lupuscare.web.records.models import AuditEvent, LabResult
+from lupuscare.web.seam import rule_context as to_rule_context
 from web.factories import make_diary_entry, make_lab, make_medication
 
 pytestmark = pytest.mark.django_db
@@ -139,7 +139,7 @@ def test_the_seam_loads_every_lab_test_the_rules_read():
     from pathlib import Path
 
     import lupuscare.rules
-    from lupuscare.web.clinic.context import RULE_LAB_TESTS
+    from lupuscare.web.seam import RULE_LAB_TESTS
 
     source = "".join(p.read_text() for p in Path(lupuscare.rules.__file__).parent.glob("*.py"))
     read = set(re.findall(r'lab_history\("(\w+)"\)', source))

@@ -36,6 +36,11 @@ WARNING_SIGNS: dict[str, str] = {
     "seizure": "A seizure (fit)",
 }
 
+# The diary's "fever" symptom is rated 0-10; any rating from this value up is a reported fever (the
+# rules' "fever" red flag). Project decision, not a published cut-off: the patient said they felt
+# feverish at all, so the safety rules err towards asking.
+FEVER_FROM_RATING = 1
+
 TriggerKind = Literal["hours", "boolean", "rating"]
 
 

@@ -18,8 +18,8 @@ from lupuscare.errors import InputError
 from lupuscare.rules import Alert, evaluate
 from lupuscare.web.records import audit
 from lupuscare.web.records.models import AuditAction, Patient
+from lupuscare.web.seam import rule_context
 
-from .context import to_rule_context
 from .models import SEVERITY_RANK, AlertStatus, ClinicAlert
 
 LIVE = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
@@ -49,7 +49,7 @@ def _fill(row: ClinicAlert, alert: Alert, today: dt.date) -> None:
 def refresh_alerts(patient: Patient, today: dt.date | None = None) -> list[ClinicAlert]:
     """Evaluate every rule for ``patient`` today and store the result; the live alerts."""
     today = today or timezone.localdate()
-    fired = {a.code: a for a in evaluate(to_rule_context(patient, today))}
+    fired = {a.code: a for a in evaluate(rule_context(patient, today))}
     live = {row.code: row for row in ClinicAlert.objects.select_for_update()
             .filter(patient=patient, status__in=LIVE)}
     for code, row in live.items():
@@ -81,6 +81,28 @@ def refresh_alerts_or_error(patient: Patient, today: dt.date | None = None
         live = list(ClinicAlert.objects.filter(patient=patient, status__in=LIVE)
                     .select_related("acknowledged_by"))
         return live, f"Safety rules could not run on this record ({exc}); the alerts below may be out of date."
+
+
+def alerts_for_page(patient: Patient, today: dt.date | None = None
+                    ) -> tuple[list[ClinicAlert], str | None, list[dict]]:
+    """What a page shows, without writing: the stored live alerts, an error when the rules
+    cannot read the record, and what today's evaluation would change (``pending``: alerts that
+    would open, change or resolve), so a page can say so and offer a POST to update."""
+    today = today or timezone.localdate()
+    live = list(ClinicAlert.objects.filter(patient=patient, status__in=LIVE)
+                .select_related("acknowledged_by").order_by("severity_rank", "code"))
+    try:
+        fired = {a.code: a for a in evaluate(rule_context(patient, today))}
+    except InputError as exc:
+        return live, f"Safety rules could not run on this record ({exc}); the alerts below may be out of date.", []
+    stored = {row.code: row for row in live}
+    pending = [{"code": code, "change": "new", "severity": a.severity, "message": a.message}
+               for code, a in fired.items()
+               if code not in stored or (stored[code].severity, stored[code].message)
+               != (a.severity, a.message)]
+    pending += [{"code": code, "change": "resolved", "severity": row.severity,
+                 "message": row.message} for code, row in stored.items() if code not in fired]
+    return live, None, sorted(pending, key=lambda p: (SEVERITY_RANK[p["severity"]], p["code"]))
 
 
 @transaction.atomic

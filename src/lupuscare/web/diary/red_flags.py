@@ -4,7 +4,7 @@ Which reports are red flags is decided in one place, ``lupuscare.rules.red_flags
 breathing, shortness of breath, a seizure, fever while on an immunosuppressant, foamy urine with
 swollen legs). The patient's entry is run through exactly those rules with a one-day window, on a
 context holding only what they read: this entry's reports and the medicines active that day. What
-counts as a reported fever is the clinic's ``DIARY_FEVER_FROM_RATING`` (one source). The context
+counts as a reported fever is the core's ``lupuscare.clinical.diary.FEVER_FROM_RATING`` (one source). The context
 deliberately leaves out labs, so a lab value the rules cannot read never stops the patient's
 warning.
 
@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from lupuscare.clinical.diary import FEVER_FROM_RATING
 from lupuscare.rules import DiaryRedFlag, MedicationCourse, PatientContext, RuleConfig
 from lupuscare.rules.red_flags import (
     rule_red_flag_chest_pain,
@@ -33,7 +34,6 @@ from lupuscare.rules.red_flags import (
     rule_red_flag_shortness_of_breath,
 )
 from lupuscare.web.clinic.alerts import refresh_alerts_or_error
-from lupuscare.web.clinic.context import DIARY_FEVER_FROM_RATING
 from lupuscare.web.records import audit
 from lupuscare.web.records.models import AuditAction, DiaryEntry
 from lupuscare.web.records.models import MedicationCourse as CourseRow
@@ -78,7 +78,7 @@ def entry_context(entry: DiaryEntry) -> PatientContext:
     """What the red-flag rules read for one entry: its reports, and the medicines that day."""
     day = entry.local_date
     flags = [DiaryRedFlag(flag=s, date=day) for s in entry.warning_signs]
-    if (entry.symptoms or {}).get("fever", 0) >= DIARY_FEVER_FROM_RATING:
+    if (entry.symptoms or {}).get("fever", 0) >= FEVER_FROM_RATING:
         flags.append(DiaryRedFlag(flag="fever", date=day))
     courses = [
         MedicationCourse(drug=c.drug, start=c.start, stop=c.stop, pulse=c.pulse,

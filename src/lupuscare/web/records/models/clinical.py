@@ -1,7 +1,8 @@
 """Visits, lab results, medication courses and organ damage, each with its history.
 
-``Assessment.to_document()`` is the seam between the database and the pure core: the one place a
-visit becomes the contracts.md §2 assessment document that every instrument scores.
+Records convert to the pure core's inputs in one module, ``lupuscare.web.seam``; the
+``to_document`` methods here only delegate to it. Labs, courses and damage items are retracted
+(with who, when and why), never deleted: their default managers hide retracted rows.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from lupuscare.instruments.assessment import BILAG_DOMAINS as BILAG_DOMAIN_NAMES
 from lupuscare.instruments.assessment import JOINTS_28, WINDOW_DAYS
 from lupuscare.instruments.pga import PGA_MAX  # noqa: F401  (re-exported for forms)
 from lupuscare.instruments.sledai2k import DEFAULT_WINDOW_DAYS
@@ -35,7 +36,55 @@ from .patients import Patient
 # (lupuscare.instruments: one source of truth, with their citations there).
 WINDOW_DAYS_CHOICES = [(w, f"{w} days") for w in WINDOW_DAYS]
 
-BILAG_DOMAINS = 9  # BILAG-2004 has nine organ domains, so at most nine new A or B scores
+BILAG_DOMAINS = len(BILAG_DOMAIN_NAMES)  # BILAG-2004's nine domains: at most nine new A or B
+
+
+class RecordQuerySet(models.QuerySet):
+    """Queries over a clinical record type."""
+
+    def retracted(self) -> RecordQuerySet:
+        return self.filter(retracted_at__isnull=False)
+
+    def delete(self):
+        raise models.ProtectedError(
+            "clinical records are retracted with a reason, never deleted "
+            "(lupuscare.web.records.services)", set(self))
+
+
+class CourseQuerySet(RecordQuerySet):
+    def active_on(self, day: dt.date) -> CourseQuerySet:
+        """Courses running on ``day``: started on or before it and not stopped before it (the
+        stop date is the last day taken)."""
+        return self.filter(start__lte=day).filter(models.Q(stop__isnull=True) | models.Q(stop__gte=day))
+
+
+class CurrentManager(models.Manager):
+    """The default manager of a retractable record: retracted rows are invisible to every reader
+    (documents, rules, pages, API), so a retraction takes effect at every door at once.
+    ``all_objects`` sees them (admin, history, audits)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(retracted_at__isnull=True)
+
+
+class Retractable(models.Model):
+    """Clinical data is never deleted: it is retracted, with who, when and why (the row and its
+    history stay)."""
+
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retracted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        editable=False, related_name="+",
+    )
+    retraction_reason = models.CharField(max_length=300, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        raise models.ProtectedError(
+            "clinical records are retracted with a reason, never deleted "
+            "(lupuscare.web.records.services)", {self})
 
 
 class Assessment(models.Model):
@@ -105,70 +154,13 @@ class Assessment(models.Model):
         )
 
     def to_document(self, *, with_previous: bool = True) -> dict[str, Any]:
-        """The contracts.md §2 assessment document of this visit (a plain, JSON-ready dict).
+        """The contracts.md §2 assessment document of this visit (``lupuscare.web.seam``)."""
+        from lupuscare.web.seam import visit_document
 
-        Labs: every result collected from ``date - window_days`` to ``date`` inclusive, oldest
-        first (an abnormal value anywhere in the window counts). Medications: the courses active on
-        ``date`` (started on or before it, not stopped before it). ``damage`` (contracts §2.4, for
-        the SDI): the damage items with onset on or before ``date``. ``previous``: the previous
-        visit's document, without its own ``previous``.
-        """
-        patient = self.patient
-        doc: dict[str, Any] = {
-            "date": self.date.isoformat(),
-            "patient": {
-                "birth_date": patient.birth_date.isoformat(),
-                "sex": patient.sex,
-            },
-            "window_days": self.window_days,
-            "findings": list(self.findings or []),
-            "not_attributable": list(self.not_attributable or []),
-        }
-        if patient.weight_kg is not None:
-            doc["patient"]["weight_kg"] = patient.weight_kg
-        joints = {
-            k: v for k, v in (("swollen_28", self.swollen_28), ("tender_28", self.tender_28))
-            if v is not None
-        }
-        if joints:
-            doc["joints"] = joints
-        if self.pga is not None:
-            doc["pga"] = self.pga
-        doc["labs"] = [lab.to_document() for lab in self._labs_in_window()]
-        doc["medications"] = [m.to_document() for m in self._medications_on_date()]
-        if self.bilag_new_a is not None or self.bilag_new_b is not None:
-            doc["bilag"] = {
-                k: v for k, v in (("new_a", self.bilag_new_a), ("new_b", self.bilag_new_b))
-                if v is not None
-            }
-        doc["damage"] = [
-            d.to_document()
-            for d in DamageItem.objects.filter(patient_id=self.patient_id, onset__lte=self.date)
-        ]
-        if with_previous:
-            previous = self.previous()
-            if previous is not None:
-                doc["previous"] = previous.to_document(with_previous=False)
-        return doc
-
-    def _labs_in_window(self) -> models.QuerySet[LabResult]:
-        # Calendar days in the clinic's time zone (settings.TIME_ZONE).
-        tz = timezone.get_default_timezone()
-        start = dt.datetime.combine(self.window_start, dt.time.min, tzinfo=tz)
-        end = dt.datetime.combine(self.date + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-        return LabResult.objects.filter(
-            patient_id=self.patient_id, collected_at__gte=start, collected_at__lt=end
-        ).order_by("collected_at", "id")
-
-    def _medications_on_date(self) -> models.QuerySet[MedicationCourse]:
-        return (
-            MedicationCourse.objects.filter(patient_id=self.patient_id, start__lte=self.date)
-            .filter(models.Q(stop__isnull=True) | models.Q(stop__gte=self.date))
-            .order_by("start", "id")
-        )
+        return visit_document(self, with_previous=with_previous)
 
 
-class LabResult(models.Model):
+class LabResult(Retractable):
     """One laboratory value in its reporting unit (UCUM) with the laboratory's reference limits."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="lab_results")
@@ -195,6 +187,9 @@ class LabResult(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
+    objects = CurrentManager.from_queryset(RecordQuerySet)()
+    all_objects = RecordQuerySet.as_manager()
+
     class Meta:
         ordering = ["-collected_at", "-id"]
         indexes = [
@@ -215,12 +210,9 @@ class LabResult(models.Model):
             raise ValidationError(errors)
 
     def to_document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"test": self.test, "value": self.value, "unit": self.unit}
-        if self.low is not None:
-            doc["low"] = self.low
-        if self.high is not None:
-            doc["high"] = self.high
-        return doc
+        from lupuscare.web.seam import lab_input
+
+        return lab_input(self)
 
 
 class Schedule(models.TextChoices):
@@ -241,7 +233,7 @@ class Route(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class MedicationCourse(models.Model):
+class MedicationCourse(Retractable):
     """A drug taken from ``start`` to ``stop`` (open-ended while ``stop`` is empty).
 
     ``daily_dose_mg`` is the scheduled mean daily dose (alternate-day and weekly schedules
@@ -264,6 +256,9 @@ class MedicationCourse(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
+    objects = CurrentManager.from_queryset(CourseQuerySet)()
+    all_objects = CourseQuerySet.as_manager()
+
     class Meta:
         ordering = ["-start", "-id"]
         indexes = [models.Index(fields=["patient", "start"])]
@@ -276,19 +271,12 @@ class MedicationCourse(models.Model):
             raise ValidationError({"stop": "cannot be before start"})
 
     def to_document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"drug": self.drug}
-        if self.daily_dose_mg is not None:
-            doc["daily_dose_mg"] = self.daily_dose_mg
-        doc["route"] = self.route
-        doc["pulse"] = self.pulse
-        if self.tolerated is not None:
-            doc["tolerated"] = self.tolerated
-        doc["investigational"] = self.investigational
-        doc["start"] = self.start.isoformat()
-        return doc
+        from lupuscare.web.seam import course_input
+
+        return course_input(self)
 
 
-class DamageItem(models.Model):
+class DamageItem(Retractable):
     """One SLICC/ACR Damage Index item (snake_case item name) with its onset."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="damage_items")
@@ -299,6 +287,9 @@ class DamageItem(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
+    objects = CurrentManager.from_queryset(RecordQuerySet)()
+    all_objects = RecordQuerySet.as_manager()
+
     class Meta:
         ordering = ["onset", "id"]
         indexes = [models.Index(fields=["patient", "onset"])]
@@ -307,7 +298,6 @@ class DamageItem(models.Model):
         return f"{self.item} since {self.onset}"
 
     def to_document(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"item": self.item, "onset": self.onset.isoformat()}
-        if self.count != 1:
-            doc["count"] = self.count
-        return doc
+        from lupuscare.web.seam import damage_input
+
+        return damage_input(self)
