@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lupuscare.web.records.models import Assessment, LabResult
+from lupuscare.web.records.models import Assessment, DamageItem, LabResult, MedicationCourse
 
 from .factories import World
 
@@ -74,6 +74,22 @@ def _assessment_json(world: World) -> dict[str, Any]:
     return {"date": "2026-03-15", "findings": ["arthritis"], "pga": 1.5}
 
 
+def _medication_json(world: World) -> dict[str, Any]:
+    return {"drug": "prednisone", "daily_dose_mg": 5, "start": "2026-01-01"}
+
+
+def _damage_json(world: World) -> dict[str, Any]:
+    return {"item": "cataract", "onset": "2024-01-01"}
+
+
+def _retract_params(world: World) -> dict[str, str]:
+    return {"kind": "labs", "record_id": str(world.records["lab_a"].pk)}
+
+
+def _reason_json(world: World) -> dict[str, Any]:
+    return {"reason": "entered for the wrong patient"}
+
+
 OWN_PATIENT_DATA = frozenset({PATIENT_A, CLIN_IN})  # who may read patient A's records
 BASE_RULES: dict[str, Rule] = {
     "home": Rule(AUTHENTICATED, ok=frozenset({200, 302})),
@@ -97,6 +113,19 @@ BASE_RULES: dict[str, Rule] = {
     "api:assessment_document": Rule(OWN_PATIENT_DATA),
     "api:lab_list": Rule(OWN_PATIENT_DATA),
     "api:medication_list": Rule(OWN_PATIENT_DATA),
+    "api:damage_list": Rule(OWN_PATIENT_DATA),
+    "api:medication_create": Rule(
+        frozenset({CLIN_IN}), ok=frozenset({201}), method="post", payload=_medication_json,
+        json=True, creates=MedicationCourse,
+    ),
+    "api:damage_create": Rule(
+        frozenset({CLIN_IN}), ok=frozenset({201}), method="post", payload=_damage_json,
+        json=True, creates=DamageItem,
+    ),
+    "api:record_retract": Rule(
+        frozenset({CLIN_IN}), ok=frozenset({200}), method="post", payload=_reason_json,
+        json=True, params=_retract_params,
+    ),
     "api:assessment_create": Rule(
         frozenset({CLIN_IN}), ok=frozenset({201}), method="post", payload=_assessment_json,
         json=True, creates=Assessment,

@@ -3,12 +3,13 @@ the clinician of the patient's care team only; everyone else is refused and sees
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from lupuscare.web.clinic.models import ClinicAlert
 from lupuscare.web.records.models import Assessment, LabResult, MedicationCourse
 from web.access import CLIN_IN, CLIN_OUT, Rule
-from web.factories import World
+from web.factories import World, make_medication
 
 CLINICIANS = frozenset({CLIN_IN, CLIN_OUT})
 TEAM = frozenset({CLIN_IN})
@@ -43,10 +44,22 @@ def _acknowledge(world: World) -> dict[str, Any]:
     return {"alert": str(_open_alert(world, "a").pk), "reason": "seen; repeat count next week"}
 
 
+def _retract(world: World) -> dict[str, Any]:
+    return {"kind": "damage", "id": str(world.records["damage_a"].pk),
+            "reason": "recorded for the wrong patient"}
+
+
+def _stop(world: World) -> dict[str, Any]:
+    return {"course": str(world.records["course_to_stop_a"].pk), "stop": "2026-03-20"}
+
+
 def extend_world(world: World) -> None:
-    """An open alert for each patient (what the acknowledge form names)."""
+    """An open alert for each patient (what the acknowledge form names), and a course of
+    patient A's to stop (the diary's own course stays running for the diary's rules)."""
     for key in ("a", "b"):
         world.records[f"alert_{key}"] = _open_alert(world, key)
+    world.records["course_to_stop_a"] = make_medication(
+        world.patient_a, drug="prednisone", daily_dose_mg=5.0, start=dt.date(2026, 1, 1))
 
 
 RULES: dict[str, Rule] = {
@@ -71,6 +84,13 @@ RULES: dict[str, Rule] = {
     "clinic:medication-create POST": Rule(TEAM, ok=frozenset({302}), method="post",
                                           payload=_medication, creates=MedicationCourse),
     "clinic:dose-change": Rule(TEAM, shows_patient_a=True),
+    "clinic:medication-stop": Rule(TEAM, shows_patient_a=True),
+    "clinic:medication-stop POST": Rule(TEAM, ok=frozenset({302}), method="post", payload=_stop),
+    "clinic:record-correct": Rule(TEAM, shows_patient_a=True),
+    "clinic:record-retract": Rule(TEAM, shows_patient_a=True),
+    "clinic:record-retract POST": Rule(TEAM, ok=frozenset({302}), method="post", payload=_retract),
+    "clinic:refresh": Rule(TEAM, ok=frozenset({405})),
+    "clinic:refresh POST": Rule(TEAM, ok=frozenset({302}), method="post", payload=lambda w: {}),
     "clinic:damage-create": Rule(TEAM, shows_patient_a=True),
     "clinic:biopsy-create": Rule(TEAM, shows_patient_a=True),
     "clinic:eye-exam-create": Rule(TEAM, shows_patient_a=True),

@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from lupuscare.clinical import limits
-from lupuscare.web.clinic import joints
+from lupuscare.clinical import joints, limits
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,9 @@ from django.urls import reverse
 
 from lupuscare.web.clinic.alerts import refresh_alerts
 from lupuscare.web.clinic.models import AlertStatus, ClinicAlert, StoredScore
-from lupuscare.web.clinic.scoring import record_span, rescore_for_records, store_scores
+from lupuscare.web.clinic.scoring import rescore_affected, store_scores
 from lupuscare.web.records.models import Assessment, DamageItem, MedicationCourse
+from lupuscare.web.records.services.medications import course_span
 from web.factories import make_assessment, make_medication
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +145,7 @@ def test_the_visit_after_a_changed_one_is_rescored_for_its_previous(world, visit
     store_scores(later)
     course = make_medication(world.patient_a, drug="prednisone", daily_dose_mg=10.0,
                              start=dt.date(2026, 2, 1), stop=dt.date(2026, 3, 10))
-    assert rescore_for_records(world.patient_a.pk, [record_span(course)]) == 2
+    assert rescore_affected(world.patient_a, [course_span(course)]) == 2
     doc = _score(later, "sledai2k").document
     assert any(m["drug"] == "prednisone" for m in doc["previous"]["medications"])
     assert not any(m["drug"] == "prednisone" for m in doc["medications"])
@@ -194,7 +195,7 @@ def test_unscored_visits_are_left_alone(world):
     visit = world.records["assessment_a"]
     course = make_medication(world.patient_a, drug="prednisone", daily_dose_mg=10.0,
                              start=dt.date(2026, 2, 1))
-    assert rescore_for_records(world.patient_a.pk, [record_span(course)]) == 0
+    assert rescore_affected(world.patient_a, [course_span(course)]) == 0
     assert not StoredScore.objects.filter(assessment=visit).exists()
 
 
@@ -206,7 +207,7 @@ def _rescore_queries(patient, visit, n_before: int) -> int:
     course = make_medication(patient, drug="prednisone", daily_dose_mg=10.0,
                              start=dt.date(2026, 2, 1), stop=dt.date(2026, 3, 10))
     with CaptureQueriesContext(connection) as ctx:
-        assert rescore_for_records(patient.pk, [record_span(course)]) == 1
+        assert rescore_affected(patient, [course_span(course)]) == 1
     return len(ctx.captured_queries)
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from lupuscare.web.clinic import timeline
 from lupuscare.web.clinic.scoring import store_scores
+from lupuscare.web.records.services import Actor, retract_damage
 from web.factories import make_assessment, make_damage_item, make_diary_entry, make_medication
 
 D = ["2025-01-01", "2025-04-01", "2025-07-01", "2025-10-01", "2026-01-01"]
@@ -46,7 +47,7 @@ def test_prednisone_steps_follow_the_courses(world):
 
 @pytest.mark.django_db
 def test_sdi_accrual_counts_from_six_months_after_onset(world):
-    world.records["damage_a"].delete()
+    retract_damage(Actor.system("test"), world.records["damage_a"], reason="test: start empty")
     alopecia = make_damage_item(world.patient_a, item="scarring_chronic_alopecia",
                                 onset=dt.date(2024, 1, 10))
     series = timeline.sdi_accrual([alopecia], dt.date(2025, 1, 1))

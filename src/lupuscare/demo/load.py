@@ -60,6 +60,7 @@ from lupuscare.web.records.models import (
     MedicationCourse,
     Patient,
 )
+from lupuscare.web.records.services import bulk as records_check
 
 GENERATOR_VERSION = "1"
 DEMO_PASSWORD = "lupuscare-demo"  # documented in docs/demo-cohort.md; demo databases only
@@ -369,6 +370,9 @@ class _Loader:
         if chunk:
             patient_ids += self._patients(chunk)
         _bulk(DemoAccount, [DemoAccount(cohort=self.cohort, user=u) for u in self.accounts])
+        # The consequences every write has (lupuscare.web.records.services): each visit scored,
+        # each patient's alerts stored, one audit row per patient loaded.
+        records_check.consequences_of_import(patient_ids, "demo loader", self.cohort.as_of)
         for loader in extra_loaders:
             loader(self.cohort, patient_ids)
 
@@ -454,6 +458,7 @@ class _Loader:
                 diary_completeness=s.diary.completeness if s.diary else None,
                 flares=[{"onset": f.onset.isoformat(), "end": f.end.isoformat(), "kind": f.kind,
                          "severe": f.severe, "domains": list(f.domains)} for f in s.flares]))
+        records_check.validate_rows(assessments, labs, meds, damage, diary)
         for model, objs in ((Assessment, assessments), (LabResult, labs), (MedicationCourse, meds),
                             (DamageItem, damage), (DiaryEntry, diary)):
             _bulk(model, objs)

@@ -4,6 +4,7 @@ vocabularies live once, in the models' validators, and come back as 422 naming t
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from ninja import Schema
 
@@ -76,7 +77,39 @@ class LabIn(Schema):
     low: float | None = None
     high: float | None = None
     collected_at: dt.datetime
-    source: str = "api"
+    source: Literal["api", "import", "fhir", "manual"] = "api"
+
+
+class MedicationIn(Schema):
+    drug: str
+    daily_dose_mg: float | None = None
+    schedule: str = "daily"
+    route: str = "oral"
+    pulse: bool = False
+    start: dt.date
+    stop: dt.date | None = None
+    reason: str = ""
+    tolerated: bool | None = None
+    investigational: bool = False
+
+
+class DamageOut(Schema):
+    id: int
+    item: str
+    onset: dt.date
+    count: int
+    notes: str
+
+
+class DamageIn(Schema):
+    item: str
+    onset: dt.date
+    count: int = 1
+    notes: str = ""
+
+
+class RetractIn(Schema):
+    reason: str
 
 
 class MedicationOut(Schema):

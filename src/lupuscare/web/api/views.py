@@ -1,21 +1,21 @@
 """API endpoints: patients, their visits, labs and medicines; recording a visit or a lab result.
 
 Reads go through ``patients_visible_to`` (404 for a patient the caller may not see) and write an
-audit event. Writes are clinicians' only, run ``full_clean()`` inside one transaction, and answer
-422 naming each bad field, with nothing saved.
+audit event. Writes are clinicians' only and go through the record services
+(``lupuscare.web.records.services``: validate, save, re-score, refresh alerts, audit, in one
+transaction), exactly as the pages do; a refusal answers 422 naming each bad field, with nothing
+saved.
 """
 
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, JsonResponse
-from ninja import NinjaAPI, Router
+from django.shortcuts import get_object_or_404
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import paginate
+from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
 from lupuscare.web.accounts.models import Role
@@ -24,8 +24,15 @@ from lupuscare.web.accounts.permissions import (
     get_visible_patient,
     patients_visible_to,
 )
-from lupuscare.web.records import audit
-from lupuscare.web.records.models import Assessment, AuditAction, LabResult, Patient
+from lupuscare.web.records import audit, services
+from lupuscare.web.records.models import (
+    AuditAction,
+    DamageItem,
+    LabResult,
+    MedicationCourse,
+    Patient,
+)
+from lupuscare.web.records.services import Actor, RecordInvalid
 
 try:  # django-ninja 1.6+ (tuples are deprecated there); older versions take (status, body)
     from ninja import Status
@@ -38,11 +45,28 @@ except ImportError:  # pragma: no cover - the constraints pin a version that has
 from .schemas import (
     AssessmentIn,
     AssessmentOut,
+    DamageIn,
+    DamageOut,
     LabIn,
     LabOut,
+    MedicationIn,
     MedicationOut,
     PatientOut,
+    RetractIn,
 )
+
+# Paging bounds: a page of at most MAX_LIMIT rows, an offset a database can take.
+MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000_000
+
+
+class BoundedPagination(LimitOffsetPagination):
+    """``limit``/``offset`` paging with upper bounds: out of range is a 422 naming the field,
+    never an integer the database cannot hold."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _login_required_json(view):
@@ -68,13 +92,8 @@ api = NinjaAPI(
 )
 
 
-class InvalidRecord(Exception):
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        self.errors = errors
-
-
-@api.exception_handler(InvalidRecord)
-def _invalid_record(request: HttpRequest, exc: InvalidRecord):
+@api.exception_handler(RecordInvalid)
+def _invalid_record(request: HttpRequest, exc: RecordInvalid):
     detail = [
         {"loc": ["body", "payload", field], "msg": msg, "type": "value_error"}
         for field, messages in exc.errors.items()
@@ -83,20 +102,11 @@ def _invalid_record(request: HttpRequest, exc: InvalidRecord):
     return api.create_response(request, {"detail": detail}, status=422)
 
 
-def _save(obj: Any) -> None:
-    """Validate every field with the model's own validators, then save; raise InvalidRecord."""
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise InvalidRecord(exc.message_dict) from exc
-    obj.save()
-
-
 patients = Router(tags=["patients"])
 
 
 @patients.get("", response=list[PatientOut], url_name="patient_list")
-@paginate
+@paginate(BoundedPagination)
 def list_patients(request: HttpRequest):
     if request.user.role not in (Role.PATIENT, Role.CLINICIAN):
         raise HttpError(403, "Your role has no access to patient records.")
@@ -120,7 +130,7 @@ def _read(request: HttpRequest, patient_id: int) -> Patient:
 @patients.get(
     "/{int:patient_id}/assessments", response=list[AssessmentOut], url_name="assessment_list"
 )
-@paginate
+@paginate(BoundedPagination)
 def list_assessments(request: HttpRequest, patient_id: int):
     return _read(request, patient_id).assessments.order_by("-date", "-id")
 
@@ -141,7 +151,7 @@ def assessment_document(request: HttpRequest, patient_id: int, assessment_id: in
 
 
 @patients.get("/{int:patient_id}/labs", response=list[LabOut], url_name="lab_list")
-@paginate
+@paginate(BoundedPagination)
 def list_labs(request: HttpRequest, patient_id: int):
     return _read(request, patient_id).lab_results.order_by("-collected_at", "-id")
 
@@ -149,7 +159,7 @@ def list_labs(request: HttpRequest, patient_id: int):
 @patients.get(
     "/{int:patient_id}/medications", response=list[MedicationOut], url_name="medication_list"
 )
-@paginate
+@paginate(BoundedPagination)
 def list_medications(request: HttpRequest, patient_id: int):
     return _read(request, patient_id).medications.order_by("-start", "-id")
 
@@ -161,6 +171,10 @@ def _writable_patient(request: HttpRequest, patient_id: int) -> Patient:
     return patient
 
 
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.from_request(request, "api")
+
+
 @patients.post(
     "/{int:patient_id}/assessments",
     response={201: AssessmentOut},
@@ -168,21 +182,54 @@ def _writable_patient(request: HttpRequest, patient_id: int) -> Patient:
 )
 def create_assessment(request: HttpRequest, patient_id: int, payload: AssessmentIn):
     patient = _writable_patient(request, patient_id)
-    with transaction.atomic():
-        assessment = Assessment(patient=patient, clinician=request.user, **payload.dict())
-        _save(assessment)
-        audit.record(request, patient, AuditAction.CREATE, assessment)
-    return Status(201, assessment)
+    return Status(201, services.record_visit(_actor(request), patient, **payload.dict()))
 
 
 @patients.post("/{int:patient_id}/labs", response={201: LabOut}, url_name="lab_create")
 def create_lab(request: HttpRequest, patient_id: int, payload: LabIn):
     patient = _writable_patient(request, patient_id)
-    with transaction.atomic():
-        lab = LabResult(patient=patient, **payload.dict())
-        _save(lab)
-        audit.record(request, patient, AuditAction.CREATE, lab)
-    return Status(201, lab)
+    return Status(201, services.record_lab(_actor(request), patient, **payload.dict()))
+
+
+@patients.post("/{int:patient_id}/medications", response={201: MedicationOut},
+               url_name="medication_create")
+def create_medication(request: HttpRequest, patient_id: int, payload: MedicationIn):
+    patient = _writable_patient(request, patient_id)
+    return Status(201, services.start_medication(_actor(request), patient, **payload.dict()))
+
+
+@patients.get("/{int:patient_id}/damage", response=list[DamageOut], url_name="damage_list")
+@paginate(BoundedPagination)
+def list_damage(request: HttpRequest, patient_id: int):
+    return _read(request, patient_id).damage_items.order_by("onset", "id")
+
+
+@patients.post("/{int:patient_id}/damage", response={201: DamageOut}, url_name="damage_create")
+def create_damage(request: HttpRequest, patient_id: int, payload: DamageIn):
+    patient = _writable_patient(request, patient_id)
+    return Status(201, services.record_damage(_actor(request), patient, **payload.dict()))
+
+
+RETRACTABLE = {
+    "labs": (LabResult, services.retract_lab),
+    "medications": (MedicationCourse, services.retract_medication),
+    "damage": (DamageItem, services.retract_damage),
+}
+
+
+@patients.post("/{int:patient_id}/{kind}/{int:record_id}/retract", response={200: dict},
+               url_name="record_retract")
+def retract_record(request: HttpRequest, patient_id: int, kind: str, record_id: int,
+                   payload: RetractIn):
+    """Withdraw a lab result, medicine course or damage item entered in error (``kind``: labs,
+    medications, damage). The row stays with who, when and why; nothing reads it any more."""
+    patient = _writable_patient(request, patient_id)
+    if kind not in RETRACTABLE:
+        raise HttpError(404, "Not Found")
+    model, retract = RETRACTABLE[kind]
+    obj = get_object_or_404(model, pk=record_id, patient=patient)
+    retract(_actor(request), obj, reason=payload.reason)
+    return {"retracted": True, "id": record_id, "kind": kind}
 
 
 api.add_router("/patients", patients)

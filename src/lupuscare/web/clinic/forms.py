@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
-from django.utils import timezone
 
-from lupuscare.clinical import limits
+from lupuscare.clinical import joints
 from lupuscare.clinical.vocabulary import DOMAINS, DRUGS, FINDINGS
 from lupuscare.instruments import biopsy as biopsy_instrument
 from lupuscare.instruments.classification_vocabulary import CRITERIA
 from lupuscare.instruments.sdi_items import ITEMS as SDI_ITEMS
 from lupuscare.web.records.forms import LabResultForm
 from lupuscare.web.records.models import (
-    Assessment,
     DamageItem,
     MedicationCourse,
     Patient,
 )
 from lupuscare.web.records.models.clinical import BILAG_DOMAINS, PGA_MAX, WINDOW_DAYS_CHOICES
 
-from . import joints
 from .models import Biopsy, Contraception, EyeExam
 
 # PGA anchors of the SELENA 0-3 visual analogue scale (clinical-instruments.md section 3).
@@ -30,36 +25,18 @@ FINDING_CHOICES = [(name, name.replace("_", " ")) for name in FINDINGS]
 JOINT_CHOICES = [(j.name, j.label) for j in joints.JOINTS]
 
 
-class PatientDatesMixin:
-    """Dates of clinical events: not in the future, not before the patient was born."""
-
-    patient: Patient
-
-    def _check_day(self, field: str, day: dt.date | None) -> None:
-        if day is None:
-            return
-        problem = limits.clinical_date_error(day, self.patient.birth_date, timezone.localdate())
-        if problem:
-            self.add_error(field, problem)
-
-
-class PatientRecordForm(PatientDatesMixin, forms.ModelForm):
-    """A record of one patient's: bound to that patient, its event date checked (``event_date``)."""
-
-    event_date: str
+class PatientRecordForm(forms.ModelForm):
+    """A record of one patient's, bound to that patient. The form parses; the record's service
+    (``lupuscare.web.records.services``) checks dates, plausibility and the rest, for every door
+    alike, and its refusals come back onto the fields (``add_errors``)."""
 
     def __init__(self, *args, patient: Patient, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.instance.patient = patient
 
-    def clean(self):
-        data = super().clean()
-        self._check_day(self.event_date, data.get(self.event_date))
-        return data
 
-
-class VisitForm(PatientDatesMixin, forms.Form):
+class VisitForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     window_days = forms.TypedChoiceField(
         choices=WINDOW_DAYS_CHOICES, coerce=int, initial=10, label="SLEDAI-2K window"
@@ -90,7 +67,6 @@ class VisitForm(PatientDatesMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        self._check_day("date", data.get("date"))
         both = set(data.get("findings") or []) & set(data.get("not_attributable") or [])
         if both:
             self.add_error("not_attributable", f"also ticked as findings: {', '.join(sorted(both))}")
@@ -121,38 +97,26 @@ class VisitForm(PatientDatesMixin, forms.Form):
             return self.data.getlist(name) if hasattr(self.data, "getlist") else self.data.get(name, [])
         return list(self.initial.get(name, []))
 
-    def to_assessment(self, clinician=None) -> Assessment:
-        """An unsaved ``Assessment`` from the cleaned data (call after ``is_valid``)."""
+    def visit_fields(self) -> dict:
+        """What ``services.record_visit`` takes, from the cleaned data (after ``is_valid``)."""
         d = self.cleaned_data
-        return Assessment(
-            patient=self.patient, date=d["date"], window_days=d["window_days"],
-            findings=list(d.get("findings") or []), not_attributable=list(d.get("not_attributable") or []),
-            swollen_28=joints.count(d.get("swollen") or []),
-            tender_28=joints.count(d.get("tender") or []),
-            pga=d.get("pga"), bilag_new_a=d.get("bilag_new_a"), bilag_new_b=d.get("bilag_new_b"),
-            notes=d.get("notes") or "", clinician=clinician,
-        )
+        return {
+            "date": d["date"], "window_days": d["window_days"],
+            "findings": list(d.get("findings") or []),
+            "not_attributable": list(d.get("not_attributable") or []),
+            "swollen": list(d.get("swollen") or []), "tender": list(d.get("tender") or []),
+            "pga": d.get("pga"), "bilag_new_a": d.get("bilag_new_a"),
+            "bilag_new_b": d.get("bilag_new_b"), "notes": d.get("notes") or "",
+        }
 
 
-class ClinicLabForm(PatientDatesMixin, LabResultForm):
-    """The records lab form plus plausibility limits and dates within the patient's life."""
+class ClinicLabForm(LabResultForm):
+    """The records lab form, bound to the patient (``services.record_lab`` checks the rest)."""
 
     def __init__(self, *args, patient: Patient, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.instance.patient = patient
-
-    def clean(self):
-        data = super().clean()
-        test, value, unit = data.get("test"), data.get("value"), data.get("unit")
-        if test and value is not None and unit and "unit" not in self.errors:
-            problem = limits.lab_value_error(test, value, unit)
-            if problem:
-                self.add_error("value", problem)
-        collected = data.get("collected_at")
-        if collected is not None:
-            self._check_day("collected_at", timezone.localtime(collected).date())
-        return data
 
 
 class CsvImportForm(forms.Form):
@@ -160,8 +124,6 @@ class CsvImportForm(forms.Form):
 
 
 class MedicationForm(PatientRecordForm):
-    event_date = "start"
-
     drug = forms.ChoiceField(choices=[(d, d.replace("_", " ")) for d in sorted(DRUGS)])
 
     class Meta:
@@ -174,8 +136,9 @@ class MedicationForm(PatientRecordForm):
                                        "schedules averaged); IV pulses are not folded in."}
 
 
-class DoseChangeForm(PatientDatesMixin, forms.Form):
-    """A new dose from a date: the running course stops the day before, a new one starts."""
+class DoseChangeForm(forms.Form):
+    """A new dose from a date: the running course stops the day before, a new one starts
+    (``services.change_dose`` checks the date against the course)."""
 
     daily_dose_mg = forms.FloatField(min_value=0.0, label="New daily dose (mg)")
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
@@ -184,20 +147,41 @@ class DoseChangeForm(PatientDatesMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.patient, self.course = patient, course
 
-    def clean(self):
-        data = super().clean()
-        start = data.get("start")
-        self._check_day("start", start)
-        if start is not None and start <= self.course.start:
-            self.add_error("start", f"must be after the course start ({self.course.start.isoformat()})")
-        if self.course.stop is not None:
-            self.add_error(None, "this course has stopped; record a new course instead")
-        return data
+
+class StopCourseForm(forms.Form):
+    """Stop a running course on a day (its last day taken)."""
+
+    stop = forms.DateField(label="Last day taken", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(required=False, max_length=150, label="Why (optional)")
+
+    def __init__(self, *args, patient: Patient, course: MedicationCourse, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.patient, self.course = patient, course
+
+
+class RetractForm(forms.Form):
+    """Retract a record entered in error: the reason is required and kept with the record."""
+
+    reason = forms.CharField(max_length=300, label="Why is this record withdrawn? (required)",
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CorrectionForm:
+    """A record's own form plus the reason for the correction (kept in the record's history)."""
+
+    _made: dict = {}
+
+    @classmethod
+    def for_(cls, form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+        if form_class not in cls._made:
+            cls._made[form_class] = type(f"Correct{form_class.__name__}", (form_class,), {
+                "correction_reason": forms.CharField(
+                    max_length=100, label="Reason for the correction (required)"),
+            })
+        return cls._made[form_class]
 
 
 class DamageForm(PatientRecordForm):
-    event_date = "onset"
-
     item = forms.ChoiceField(
         choices=[(name, f"{item.domain}: {item.description}") for name, item in SDI_ITEMS.items()],
         label="SDI item",
@@ -213,8 +197,6 @@ GRADE_CHOICES = [(g, str(g)) for g in range(biopsy_instrument.MAX_GRADE + 1)]
 
 
 class BiopsyForm(PatientRecordForm):
-    event_date = "date"
-
     class Meta:
         model = Biopsy
         fields = ["date", "isn_rps_class", "revision", "notes"]
@@ -232,13 +214,23 @@ class BiopsyForm(PatientRecordForm):
                 )
 
     def grades(self, group: str) -> dict[str, int]:
+        return self._grades(self.cleaned_data, group)
+
+    @staticmethod
+    def _grades(data: dict, group: str) -> dict[str, int]:
         prefix = f"{group}__"
-        return {k[len(prefix):]: v for k, v in self.cleaned_data.items() if k.startswith(prefix)}
+        return {k[len(prefix):]: v for k, v in data.items() if k.startswith(prefix)}
+
+    @classmethod
+    def split(cls, data: dict) -> dict:
+        """What ``services.record_biopsy`` takes, from the cleaned data."""
+        return {"date": data["date"], "isn_rps_class": data["isn_rps_class"],
+                "revision": data["revision"], "notes": data.get("notes") or "",
+                "activity": cls._grades(data, "activity"),
+                "chronicity": cls._grades(data, "chronicity")}
 
 
 class EyeExamForm(PatientRecordForm):
-    event_date = "date"
-
     class Meta:
         model = EyeExam
         fields = ["date", "notes"]
@@ -246,22 +238,14 @@ class EyeExamForm(PatientRecordForm):
 
 
 class ContraceptionForm(PatientRecordForm):
-    event_date = "start"
-
     class Meta:
         model = Contraception
         fields = ["method", "start", "stop"]
         widgets = {"start": forms.DateInput(attrs={"type": "date"}),
                    "stop": forms.DateInput(attrs={"type": "date"})}
 
-    def clean(self):
-        data = super().clean()
-        if data.get("stop") and data.get("start") and data["stop"] < data["start"]:
-            self.add_error("stop", "cannot be before start")
-        return data
 
-
-class ClassificationForm(PatientDatesMixin, forms.Form):
+class ClassificationForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     ana_titer = forms.IntegerField(
         min_value=0, max_value=100_000, required=False,
@@ -279,11 +263,6 @@ class ClassificationForm(PatientDatesMixin, forms.Form):
     def __init__(self, *args, patient: Patient, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.patient = patient
-
-    def clean(self):
-        data = super().clean()
-        self._check_day("date", data.get("date"))
-        return data
 
 
 class AcknowledgeForm(forms.Form):

@@ -2,9 +2,10 @@
 
 Columns (header row required, any order): ``test, value, unit, low, high, collected_at``
 (``low``/``high`` may be empty; ``collected_at`` is ISO 8601, a date or a date and time in the
-clinic's time zone). Each row is checked exactly as the single-result form checks it (test
-vocabulary, unit known for the test, plausibility limits, dates within the patient's life,
-low <= high); errors name the row (1 = the first data row) and the field.
+clinic's time zone). Each row is checked by the same validator as a single result
+(``services.new_lab``: test vocabulary, unit known for the test, plausibility limits after unit
+conversion, dates within the patient's life, low <= high); errors name the row (1 = the first
+data row) and the field. The rows are then saved by ``services.record_labs`` in one transaction.
 """
 
 from __future__ import annotations
@@ -15,18 +16,16 @@ import io
 import math
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
-from lupuscare.clinical import limits
 from lupuscare.web.records.models import LabResult, Patient
+from lupuscare.web.records.services import RecordInvalid, new_lab
 
 COLUMNS = ("test", "value", "unit", "low", "high", "collected_at")
 REQUIRED = ("test", "value", "unit", "collected_at")
 MAX_ROWS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
+MAX_FIELD_CHARS = 1000  # no lab field is longer; Python's csv module would stop at 128 KiB
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +61,13 @@ def parse(data: bytes, patient: Patient) -> tuple[list[LabResult], list[RowError
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], [RowError(0, "file", "is not UTF-8 text")]
+    try:
+        return _parse_rows(text, patient)
+    except csv.Error as exc:
+        return [], [RowError(0, "file", f"is not a readable CSV file ({exc})")]
+
+
+def _parse_rows(text: str, patient: Patient) -> tuple[list[LabResult], list[RowError]]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
@@ -71,14 +77,17 @@ def parse(data: bytes, patient: Patient) -> tuple[list[LabResult], list[RowError
         errors += [RowError(0, c, f"unknown column; expected {', '.join(COLUMNS)}") for c in unknown]
         return [], errors
     reader.fieldnames = header
-    today = timezone.localdate()
     results: list[LabResult] = []
     errors: list[RowError] = []
     for i, raw in enumerate(reader, start=1):
         if i > MAX_ROWS:
             return [], [RowError(0, "file", f"more than {MAX_ROWS} rows")]
         row = {k: (v or "").strip() for k, v in raw.items() if k is not None}
-        row_errors: list[RowError] = []
+        row_errors: list[RowError] = [RowError(i, k, f"longer than {MAX_FIELD_CHARS} characters")
+                                      for k, v in row.items() if len(v) > MAX_FIELD_CHARS]
+        if row_errors:
+            errors.extend(row_errors)
+            continue
         for c in REQUIRED:
             if not row.get(c):
                 row_errors.append(RowError(i, c, "is required"))
@@ -96,27 +105,11 @@ def parse(data: bytes, patient: Patient) -> tuple[list[LabResult], list[RowError
                 row_errors.append(RowError(i, "collected_at", f"{row['collected_at']!r} is not an "
                                                               "ISO date or date-time"))
         if not row_errors:
-            lab = LabResult(patient=patient, source="import", **fields)
             try:
-                lab.full_clean(exclude=["patient"])
-            except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    row_errors.extend(RowError(i, field, m) for m in messages)
-            else:
-                problem = limits.lab_value_error(lab.test, lab.value, lab.unit)
-                if problem:
-                    row_errors.append(RowError(i, "value", problem))
-                day = timezone.localtime(lab.collected_at).date()
-                if problem := limits.clinical_date_error(day, patient.birth_date, today):
-                    row_errors.append(RowError(i, "collected_at", problem))
-                results.append(lab)
+                results.append(new_lab(patient, source="import", **fields))
+            except RecordInvalid as exc:
+                row_errors += [RowError(i, f, m) for f, ms in exc.errors.items() for m in ms]
         errors.extend(row_errors)
     if not errors and not results:
         errors.append(RowError(0, "file", "has no data rows"))
     return ([], errors) if errors else (results, [])
-
-
-@transaction.atomic
-def save(results: list[LabResult]) -> list[LabResult]:
-    """Save all parsed results in one transaction (each with its history row)."""
-    return bulk_create_with_history(results, LabResult)

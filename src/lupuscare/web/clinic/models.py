@@ -54,7 +54,7 @@ class StoredScore(models.Model):
 
 
 class JointExam(models.Model):
-    """The 28-joint map of one visit (joint names from ``clinic.joints.JOINTS``)."""
+    """The 28-joint map of one visit (joint names from ``lupuscare.clinical.joints.JOINTS``)."""
 
     assessment = models.OneToOneField(
         Assessment, on_delete=models.PROTECT, related_name="joint_exam"

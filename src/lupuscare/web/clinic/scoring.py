@@ -1,8 +1,9 @@
 """Scoring visits: the live preview while the clinician ticks, and the stored scores on save.
 
-Both paths build the contracts §2 document through the records seam (``Assessment.to_document``)
-and score it with ``lupuscare.instruments.score_all``, so what the clinician watched while
-ticking is exactly what is stored.
+Both paths build the contracts §2 document through the seam (``lupuscare.web.seam``) and score it
+with ``lupuscare.instruments.score_all``, so what the clinician watched while ticking is exactly
+what is stored. Writes reach ``rescore_affected`` through the record services
+(``lupuscare.web.records.services``), never from a view.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models, transaction
+from simple_history.utils import bulk_create_with_history
 
 from lupuscare.errors import InputError
 from lupuscare.instruments import score_all
+from lupuscare.instruments.display import headline
 from lupuscare.instruments.result import InstrumentResult
-from lupuscare.web.records.models import Assessment, DamageItem, MedicationCourse
+from lupuscare.web import seam
+from lupuscare.web.records.models import Assessment, Patient
 from lupuscare.web.records.models.clinical import WINDOW_DAYS_CHOICES
+from lupuscare.web.seam import PatientRecord
 
 from .models import StoredScore
 
@@ -27,24 +32,10 @@ MAX_WINDOW_DAYS = max(days for days, _ in WINDOW_DAYS_CHOICES)
 LIVE_INSTRUMENTS = ("sledai2k", "sle-das", "lldas", "doris", "sfi", "sri", "pga")
 
 
-def previous_visit(assessment: Assessment) -> Assessment | None:
-    """The visit before ``assessment`` (saved or a draft that has no id yet)."""
-    if assessment.pk is not None:
-        return assessment.previous()
-    return (
-        Assessment.objects.filter(patient_id=assessment.patient_id, date__lte=assessment.date)
-        .order_by("-date", "-id")
-        .first()
-    )
-
-
-def visit_document(assessment: Assessment) -> dict[str, Any]:
-    """The assessment document of a saved visit or of a draft (with its previous visit)."""
-    doc = assessment.to_document(with_previous=False)
-    previous = previous_visit(assessment)
-    if previous is not None:
-        doc["previous"] = previous.to_document(with_previous=False)
-    return doc
+def visit_document(assessment: Assessment, record: PatientRecord | None = None) -> dict[str, Any]:
+    """The assessment document of a saved visit or of a draft, with its previous visit
+    (``lupuscare.web.seam.visit_document``)."""
+    return seam.visit_document(assessment, record)
 
 
 def score_document(document: dict[str, Any]) -> tuple[dict[str, InstrumentResult], str | None]:
@@ -55,30 +46,19 @@ def score_document(document: dict[str, Any]) -> tuple[dict[str, InstrumentResult
         return {}, str(exc)
 
 
-def _headline(name: str, values: dict[str, Any]) -> tuple[float | None, bool | None, str]:
-    if name == "sledai2k":
-        return float(values["total"]), None, ""
-    if name == "sle-das":
-        return float(values["score"]), None, values.get("category", "")
-    if name in ("lldas", "doris"):
-        return None, values.get("met"), ""
-    if name == "sfi":
-        return None, None, values.get("flare", "")
-    if name == "sri":
-        return None, values.get("responder"), f"SRI-{values.get('k')}"
-    if name == "sdi":
-        return float(values["total"]), None, ""
-    if name == "pga":
-        return float(values["pga"]), None, values.get("category", "")
-    for key in ("total", "score"):
-        if isinstance(values.get(key), int | float):
-            return float(values[key]), None, ""
-    return None, None, ""
+def _row(row: StoredScore, visit: Assessment, result: InstrumentResult, document: dict[str, Any],
+         user) -> StoredScore:
+    data = result.to_dict()
+    row.value, row.met, row.category = headline(row.instrument, data)
+    row.date = visit.date
+    row.version, row.citation = result.version, result.citation
+    row.result, row.document, row.computed_by = data, document, user
+    return row
 
 
 @transaction.atomic
-def store_scores(assessment: Assessment, user=None, document: dict[str, Any] | None = None
-                 ) -> list[StoredScore]:
+def store_scores(assessment: Assessment, user=None, document: dict[str, Any] | None = None, *,
+                 existing: list[StoredScore] | None = None) -> list[StoredScore]:
     """Score a saved visit and store every result with its document, version and citation.
 
     Re-scoring a visit replaces its rows in place (``StoredScore.history`` keeps the old ones).
@@ -88,96 +68,79 @@ def store_scores(assessment: Assessment, user=None, document: dict[str, Any] | N
     if document is None:
         document = visit_document(assessment)
     results = score_all(document)
-    existing = {s.instrument: s for s in assessment.stored_scores.all()}
+    existing = {s.instrument: s for s in (
+        assessment.stored_scores.all() if existing is None else existing)}
     stored = []
     for name, result in results.items():
-        data = result.to_dict()
-        value, met, category = _headline(name, data)
         row = existing.get(name) or StoredScore(
             patient_id=assessment.patient_id, assessment=assessment, instrument=name
         )
-        row.date = assessment.date
-        row.version, row.citation = result.version, result.citation
-        row.value, row.met, row.category = value, met, category
-        row.result, row.document, row.computed_by = data, document, user
-        row.save()
+        _row(row, assessment, result, document, user).save()
         stored.append(row)
     stale = set(existing) - set(results)
-    if stale:
-        assessment.stored_scores.filter(instrument__in=stale).delete()
+    if stale:  # an instrument that no longer has its inputs: its old rows stay in the history
+        StoredScore.objects.filter(assessment=assessment, instrument__in=stale).delete()
     return stored
 
 
-def rescore_for_labs(patient_id: int, days: list, user=None) -> int:
-    """Re-score the visits whose window holds any of ``days`` (dates of newly recorded labs): a
-    result that arrives after the visit belongs in that visit's scores. The scores shown before
-    stay in ``StoredScore.history``. Returns how many visits were re-scored."""
-    if not days:
-        return 0
-    first, last = min(days), max(days)
-    candidates = Assessment.objects.filter(
-        patient_id=patient_id, date__gte=first, date__lte=last + dt.timedelta(days=MAX_WINDOW_DAYS))
-    n = 0
-    for visit in candidates.select_related("patient"):
-        if any(visit.window_start <= d <= visit.date for d in days):
-            store_scores(visit, user)
-            n += 1
-    return n
-
-
-# A span of visit dates a record can appear in: (first, last), last None for open-ended.
+# A span of visit dates a change can reach: (first, last), last None for open-ended.
 Span = tuple[dt.date, dt.date | None]
 
 
-def record_span(record: MedicationCourse | DamageItem) -> Span:
-    """The visit dates whose document holds ``record`` (``Assessment.to_document``): a course on
-    the visits from its start to its stop, a damage item on every visit from its onset."""
-    if isinstance(record, MedicationCourse):
-        return record.start, record.stop
-    if isinstance(record, DamageItem):
-        return record.onset, None
-    raise TypeError(f"no visit span for {type(record).__name__}")
-
-
 @transaction.atomic
-def rescore_for_records(patient_id: int, spans: Iterable[Span], user=None) -> int:
-    """Re-score the scored visits whose document changed after medicine courses or damage items
-    were recorded or changed (``spans``: the visit dates each change can reach, see
-    ``record_span``). A visit's document also embeds the visit before it (``previous``), so the
-    first visit after the spans is checked too. Each candidate's document is rebuilt and compared
-    with the stored one: only a visit whose document differs is re-scored, so the history gains
-    rows only where a score's inputs really changed (the old rows stay in
-    ``StoredScore.history``). Visits never scored are left to ``score_missing``.
+def rescore_affected(patient: Patient, spans: Iterable[Span], user=None) -> int:
+    """Re-score exactly the visits whose document a change altered.
 
-    Raises ``InputError`` when a changed visit cannot be scored; the caller's transaction then
-    rolls back with it, so the record and the scores never disagree. Returns how many visits
-    were re-scored.
+    ``spans``: the visit dates each change can reach (a lab: its day to the longest window after
+    it; a course: its start to its stop; a damage item or a visit: from its date on). A visit's
+    document embeds the visit before it (``previous``), so the first visit after each span is a
+    candidate too. Each candidate's document is rebuilt from the record as it now stands and
+    compared with the stored one: only a visit whose document differs is re-scored (the old rows
+    stay in ``StoredScore.history``). Visits never scored are left to ``score_missing`` (a new
+    visit is scored by its own service, ``services.record_visit``).
+
+    Raises ``InputError`` when a changed visit cannot be scored: the caller's transaction rolls
+    back with it, so the record and the scores never disagree. Returns how many were re-scored.
     """
     spans = list(spans)
     if not spans:
         return 0
-    first = min(start for start, _ in spans)
-    last = None if any(stop is None for _, stop in spans) else max(stop for _, stop in spans)
-    visits = (Assessment.objects.filter(patient_id=patient_id, date__gte=first)
-              .select_related("patient").prefetch_related("stored_scores").order_by("date", "id"))
-    if last is None:
-        candidates = list(visits)
-    else:
-        candidates = list(visits.filter(date__lte=last))
-        following = visits.filter(date__gt=last).first()
-        if following is not None:
-            candidates.append(following)
+    record = seam.PatientRecord.load(patient)
+    candidates = _candidates(record.visits, spans)
+    if not candidates:
+        return 0
+    stored: dict[int, list[StoredScore]] = {}
+    for row in StoredScore.objects.filter(assessment_id__in=[v.pk for v in candidates]):
+        stored.setdefault(row.assessment_id, []).append(row)
     n = 0
     for visit in candidates:
-        stored = list(visit.stored_scores.all())
-        if not stored:
+        rows = stored.get(visit.pk)
+        if not rows:  # never scored: ``score_missing``'s job (the page lists such visits)
             continue
-        document = visit_document(visit)
-        if all(row.document == document for row in stored):
+        document = seam.visit_document(visit, record)
+        if all(row.document == document for row in rows):
             continue
-        store_scores(visit, user, document)
+        store_scores(visit, user, document, existing=rows)
         n += 1
     return n
+
+
+def _candidates(visits: list[Assessment], spans: list[Span]) -> list[Assessment]:
+    """The visits inside any span, and the first visit after each span's end."""
+    chosen: dict[int, Assessment] = {}
+    for first, last in spans:
+        following = None
+        for visit in visits:  # in date order
+            if visit.date < first:
+                continue
+            if last is None or visit.date <= last:
+                chosen[visit.pk] = visit
+            elif following is None:
+                following = visit
+                break
+        if following is not None:
+            chosen[following.pk] = following
+    return sorted(chosen.values(), key=lambda v: (v.date, v.pk))
 
 
 def unscored_visits(patient_id: int) -> models.QuerySet[Assessment]:
@@ -186,14 +149,27 @@ def unscored_visits(patient_id: int) -> models.QuerySet[Assessment]:
     )
 
 
-def score_missing(patient_id: int) -> int:
-    """Store scores for a patient's visits that have none (e.g. imported or demo visits).
-    Visits whose record cannot be scored are left unscored (the page says so)."""
+def score_missing(patient_id: int, user=None) -> int:
+    """Store scores for a patient's visits that have none (imported or demo visits, or visits
+    recorded before an instrument existed), in bulk: the record is loaded once and the new rows
+    inserted together with their history. Visits whose record cannot be scored are left
+    unscored (the page says so). Returns how many visits were scored."""
+    patient = Patient.objects.get(pk=patient_id)
+    record = seam.PatientRecord.load(patient)
+    scored = set(StoredScore.objects.filter(patient_id=patient_id)
+                 .values_list("assessment_id", flat=True))
+    rows: list[StoredScore] = []
     n = 0
-    for assessment in unscored_visits(patient_id).select_related("patient").order_by("date", "id"):
+    for visit in record.visits:
+        if visit.pk in scored:
+            continue
+        document = seam.visit_document(visit, record)
         try:
-            store_scores(assessment)
-            n += 1
+            results = score_all(document)
         except InputError:
             continue
+        rows += [_row(StoredScore(patient_id=patient_id, assessment=visit, instrument=name),
+                      visit, result, document, user) for name, result in results.items()]
+        n += 1
+    bulk_create_with_history(rows, StoredScore, batch_size=500)
     return n

@@ -8,24 +8,13 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
-
 from lupuscare.clinical.glucocorticoids import daily_prednisone_equivalent
 from lupuscare.clinical.vocabulary import FINDINGS
+from lupuscare.instruments.display import DISPLAY
+from lupuscare.web import seam
 from lupuscare.web.records.models import Assessment
 
 from .models import StoredScore
-
-PLAIN_NAMES = {
-    "sledai2k": "SLEDAI-2K (disease activity, 0-105; 0 = no activity)",
-    "sle-das": "SLE-DAS (disease activity; 2.08 or less = remission range)",
-    "lldas": "Lupus Low Disease Activity State (LLDAS)",
-    "doris": "DORIS remission",
-    "sfi": "Flare compared with the previous visit (SELENA Flare Index)",
-    "sdi": "Damage index (SDI)",
-    "sri": "SLE Responder Index compared with the previous visit (SRI)",
-    "pga": "Physician global assessment (0-3)",
-}
 
 
 @dataclass
@@ -62,9 +51,8 @@ def _shown(score: StoredScore) -> str:
 def build(assessment: Assessment) -> VisitSummary:
     patient = assessment.patient
     scores = list(assessment.stored_scores.all())
-    meds = list(patient.medications.filter(start__lte=assessment.date)
-                .filter(Q(stop__isnull=True) | Q(stop__gte=assessment.date)).order_by("drug"))
-    labs = list(assessment._labs_in_window())
+    meds = list(patient.medications.active_on(assessment.date).order_by("drug"))
+    labs = seam.PatientRecord.load(patient, with_visits=False).labs_in_window(assessment)
     return VisitSummary(
         patient_name=patient.full_name,
         identifier=patient.identifier,
@@ -73,8 +61,8 @@ def build(assessment: Assessment) -> VisitSummary:
         if assessment.clinician else "",
         findings=[f"{name.replace('_', ' ')}: {FINDINGS[name].definition}"
                   for name in assessment.findings if name in FINDINGS],
-        scores=[(PLAIN_NAMES.get(s.instrument, s.instrument), _shown(s)) for s in scores
-                if s.instrument in PLAIN_NAMES],
+        scores=[(DISPLAY[s.instrument].plain, _shown(s)) for s in scores
+                if s.instrument in DISPLAY],
         medications=[f"{m.drug.replace('_', ' ')}"
                      + (f" {m.daily_dose_mg:g} mg/day" if m.daily_dose_mg is not None else "")
                      + (" (pulse)" if m.pulse else "") for m in meds],

@@ -2,11 +2,9 @@
 ``static/clinic/timeline.js`` with the locally served Plotly.
 
 A handful of queries whatever the length of the record (stored scores, labs, medicines, damage,
-diary), then plain Python over the rows. Time in LLDAS / remission: the state seen at a visit
-holds until the next visit, and the last visit closes the observed period. That attribution is a
-project decision (docs/clinic.md); the LLDAS papers (Franklyn K et al. Ann Rheum Dis
-2016;75:1615-21) report time in LLDAS as a share of observed follow-up, but their exact
-interval rule was recalled, not re-read (a search on 2026-11-25 found no source to check it).
+diary), then plain Python over the rows. The clinical facts are the core's: time in LLDAS /
+remission (``lupuscare.instruments.time_in_target``), the SDI's change points
+(``lupuscare.instruments.sdi.change_points``).
 """
 
 from __future__ import annotations
@@ -26,9 +24,8 @@ from lupuscare.clinical.glucocorticoids import (
     daily_prednisone_equivalent,
 )
 from lupuscare.clinical.vocabulary import DRUGS
-from lupuscare.dates import add_months
-from lupuscare.instruments import sdi
-from lupuscare.instruments.sdi_items import PERSISTENCE_MONTHS
+from lupuscare.instruments import sdi, sfi
+from lupuscare.instruments.time_in_target import bands_and_time
 from lupuscare.web.records.models import (
     DamageItem,
     DiaryEntry,
@@ -41,7 +38,7 @@ from .models import StoredScore
 
 CHART_LABS = ("c3", "c4", "anti_dsdna", "upcr", "egfr")
 TREATMENT_CLASSES = ("antimalarial", "immunosuppressant", "biologic")
-FLARES = ("mild_moderate", "severe")
+FLARES = tuple(c for c in sfi.FLARE_CATEGORIES if c != "none")
 
 
 def _iso(day: dt.date) -> str:
@@ -67,30 +64,6 @@ def score_series(patient_id: int) -> dict[str, list]:
         "flare": [v.get("sfi") for v in ordered],
         "sdi": [v.get("sdi") for v in ordered],
     }
-
-
-def bands_and_time(dates: list[str], met: list[bool | None]) -> tuple[list[list[str]], float | None]:
-    """Intervals where a target was met, and the % of observed time (first to last visit).
-
-    The state at a visit holds until the next one. A visit with an unknown state (None) counts as
-    not met. None when fewer than two visits (no observed time).
-    """
-    if len(dates) < 2:
-        return [[d, d] for d, m in zip(dates, met, strict=True) if m], None
-    days = [dt.date.fromisoformat(d) for d in dates]
-    total = (days[-1] - days[0]).days
-    bands: list[list[str]] = []
-    inside = 0
-    for i in range(len(days) - 1):
-        if met[i]:
-            inside += (days[i + 1] - days[i]).days
-            if bands and bands[-1][1] == dates[i]:
-                bands[-1][1] = dates[i + 1]
-            else:
-                bands.append([dates[i], dates[i + 1]])
-    if met[-1] and not (bands and bands[-1][1] == dates[-1]):
-        bands.append([dates[-1], dates[-1]])
-    return bands, (round(100.0 * inside / total, 1) if total > 0 else None)
 
 
 def lab_series(patient_id: int) -> dict[str, dict[str, Any]]:
@@ -143,12 +116,7 @@ def sdi_accrual(damage: list[DamageItem], until: dt.date) -> dict[str, list]:
     if not damage:
         return {"dates": [], "values": []}
     doc = {"damage": [d.to_document() for d in damage]}
-    # The total can only change where an item starts to count: at onset ("ever" items), after
-    # the persistence period, or the day after it ("more than 6 months" items).
-    persisted = {add_months(d.onset, PERSISTENCE_MONTHS) for d in damage}
-    points = {d.onset for d in damage} | persisted | {p + dt.timedelta(days=1) for p in persisted}
-    points.add(until)
-    series = sdi.score_series(doc, sorted(p for p in points if p <= until))
+    series = sdi.score_series(doc, sdi.change_points([d.onset for d in damage], until))
     return {"dates": [_iso(d) for d, _ in series], "values": [v for _, v in series]}
 
 

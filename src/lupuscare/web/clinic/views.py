@@ -12,18 +12,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from lupuscare.clinical.glucocorticoids import daily_prednisone_equivalent
-from lupuscare.errors import InputError
-from lupuscare.instruments.registry import score as score_instrument
+from lupuscare.instruments import biopsy
 from lupuscare.web.accounts.models import Role
 from lupuscare.web.accounts.permissions import can_record_for, get_visible_patient, role_required
-from lupuscare.web.records import audit
-from lupuscare.web.records.models import Assessment, AuditAction, MedicationCourse, Patient
+from lupuscare.web.records import audit, services
+from lupuscare.web.records.forms import add_errors
+from lupuscare.web.records.models import (
+    Assessment,
+    AuditAction,
+    DamageItem,
+    LabResult,
+    MedicationCourse,
+    Patient,
+)
+from lupuscare.web.records.services import Actor, RecordInvalid
 
 from . import alerts as alert_service
 from . import dashboard, labs_import, scoring, summary, timeline
@@ -34,17 +41,21 @@ from .forms import (
     ClassificationForm,
     ClinicLabForm,
     ContraceptionForm,
+    CorrectionForm,
     CsvImportForm,
     DamageForm,
     DoseChangeForm,
     EyeExamForm,
     MedicationForm,
+    RetractForm,
+    StopCourseForm,
     VisitForm,
 )
-from .models import ClassificationWorksheet, ClinicAlert, JointExam
+from .models import ClinicAlert
 
 DASHBOARD_PAGE_SIZE = 50
 RECENT_SCORES = 12
+RECENT_LABS = 50
 
 
 def clinician_view(view: Callable) -> Callable:
@@ -92,29 +103,46 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
 # --- the patient page ----------------------------------------------------------------------------
 @clinician_view
 def patient_view(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Reads only: the stored alerts and scores, and what has changed since they were stored
+    (unscored visits, alerts the rules would raise or resolve today), with a POST to update."""
     patient = get_visible_patient(request.user, patient_id)
     today = timezone.localdate()
     audit.record(request, patient, AuditAction.READ, patient)
-    if scoring.unscored_visits(patient.pk).exists():
-        scoring.score_missing(patient.pk)
-    live_alerts, alerts_error = alert_service.refresh_alerts_or_error(patient)
+    live_alerts, alerts_error, pending = alert_service.alerts_for_page(patient, today)
     chart = timeline.build(patient)
     visits = list(patient.assessments.order_by("-date", "-id")[:RECENT_SCORES])
     return render(request, "clinic/patient.html", {
         "patient": patient,
         "alerts": live_alerts,
         "alerts_error": alerts_error,
-        "prednisone_today": daily_prednisone_equivalent(
-            patient.medications.filter(start__lte=today).filter(
-                Q(stop__isnull=True) | Q(stop__gte=today))),
+        "alerts_pending": pending,
+        "unscored": scoring.unscored_visits(patient.pk).count(),
+        "prednisone_today": daily_prednisone_equivalent(patient.medications.active_on(today)),
         "chart": chart,
         "visits": visits,
         "biopsies": patient.biopsies.all()[:5],
+        "biopsy_max": {"activity": biopsy.ACTIVITY_INDEX_MAX,
+                       "chronicity": biopsy.CHRONICITY_INDEX_MAX},
         "worksheets": patient.classification_worksheets.all()[:3],
         "damage": patient.damage_items.all(),
+        "labs": patient.lab_results.order_by("-collected_at", "-id")[:RECENT_LABS],
+        "courses": patient.medications.order_by("-start", "-id")[:RECENT_LABS],
         "ack_form": AcknowledgeForm(),
         "can_record": can_record_for(request.user, patient),
     })
+
+
+@clinician_view
+def refresh_view(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """POST: score the visits that have no scores yet and store today's alerts."""
+    patient = _recording_patient(request, patient_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    with transaction.atomic():
+        scoring.score_missing(patient.pk, request.user)
+        alert_service.refresh_alerts_or_error(patient)
+        audit.record(request, patient, AuditAction.UPDATE, patient)
+    return redirect("clinic:patient", patient_id=patient.pk)
 
 
 @clinician_view
@@ -124,7 +152,7 @@ def acknowledge_view(request: HttpRequest, patient_id: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     if not can_record_for(request.user, patient):
         raise PermissionDenied
-    alert = get_object_or_404(ClinicAlert, pk=request.POST.get("alert"), patient=patient)
+    alert = get_object_or_404(ClinicAlert, pk=_int(request.POST.get("alert")), patient=patient)
     form = AcknowledgeForm(request.POST)
     error = None
     if form.is_valid():
@@ -140,6 +168,10 @@ def acknowledge_view(request: HttpRequest, patient_id: int) -> HttpResponse:
                   {"patient": patient, "alert": alert, "error": error, "form": form}, status=400)
 
 
+def _int(value) -> int | None:
+    return int(value) if value is not None and str(value).isdigit() else None
+
+
 # --- visits --------------------------------------------------------------------------------------
 @clinician_view
 def visit_create(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -148,20 +180,11 @@ def visit_create(request: HttpRequest, patient_id: int) -> HttpResponse:
         form = VisitForm(request.POST, patient=patient)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    visit = form.to_assessment(clinician=request.user)
-                    visit.full_clean()
-                    visit.save()
-                    JointExam.objects.create(assessment=visit, swollen=form.cleaned_data["swollen"],
-                                             tender=form.cleaned_data["tender"])
-                    scoring.store_scores(visit, request.user)
-                    # a visit recorded late is the ``previous`` of the visit after it
-                    scoring.rescore_for_records(patient.pk, [(visit.date, visit.date)], request.user)
-                    audit.record(request, patient, AuditAction.CREATE, visit)
-            except InputError as exc:
-                form.add_error(None, f"The visit cannot be scored: {exc}. Nothing was saved.")
+                visit = services.record_visit(Actor.from_request(request, "clinic page"), patient,
+                                              **form.visit_fields())
+            except RecordInvalid as exc:
+                add_errors(form, exc)
             else:
-                alert_service.refresh_alerts_or_error(patient)
                 return redirect("clinic:visit", patient_id=patient.pk, assessment_id=visit.pk)
         status = 400
     else:
@@ -174,13 +197,17 @@ def visit_create(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 def _live_scores(form: VisitForm, patient: Patient) -> dict:
-    """Scores of the form as it stands (for the fragment); errors instead when it is invalid."""
+    """Scores of the form as it stands (for the fragment); errors instead when it is invalid.
+    The draft is checked by the same validator as a saved visit (``services.new_visit``)."""
     if not form.is_bound:
         return {"scores": None, "score_error": None}
     if not form.is_valid():
         return {"scores": None, "score_error": "; ".join(
             f"{k}: {' '.join(v)}" for k, v in form.errors.items())}
-    draft = form.to_assessment()
+    try:
+        draft = services.new_visit(patient, **form.visit_fields())
+    except RecordInvalid as exc:
+        return {"scores": None, "score_error": str(exc)}
     results, error = scoring.score_document(scoring.visit_document(draft))
     shown = [(name, results[name].to_dict()) for name in scoring.LIVE_INSTRUMENTS if name in results]
     missing = [name for name in scoring.LIVE_INSTRUMENTS if name not in results]
@@ -223,37 +250,38 @@ def visit_pdf(request: HttpRequest, patient_id: int, assessment_id: int) -> Http
 
 
 # --- labs, medicines, damage, biopsies, eye exams ------------------------------------------------
-def _simple_create(request: HttpRequest, patient_id: int, form_class, title: str,
-                   on_save: Callable | None = None) -> HttpResponse:
-    """GET shows the form; POST validates and saves in one transaction (400 naming each field)."""
+def _record_page(request: HttpRequest, patient_id: int, form_class, title: str,
+                 write: Callable[[Actor, Patient, dict], object],
+                 template: str = "clinic/record_form.html", **form_kwargs) -> HttpResponse:
+    """GET shows the form; POST parses it and hands the values to the record's service, which
+    validates, saves, re-scores, refreshes alerts and audits (400 naming each field otherwise)."""
     patient = _recording_patient(request, patient_id)
-    form = form_class(request.POST or None, patient=patient)
+    form = form_class(request.POST or None, patient=patient, **form_kwargs)
+    context = {"form": form, "patient": patient, "title": title, **form_kwargs}
+    if "course" in form_kwargs:
+        context["hidden"] = {"course": form_kwargs["course"].pk}
     if request.method == "POST":
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    obj = on_save(form) if on_save else form.save()
-                    audit.record(request, patient, AuditAction.CREATE, obj)
-            except InputError as exc:
-                form.add_error(None, f"A visit this changes cannot be scored: {exc}. "
-                                     "Nothing was saved.")
+                write(Actor.from_request(request, "clinic page"), patient, form.cleaned_data)
+            except RecordInvalid as exc:
+                add_errors(form, exc)
             else:
                 return redirect("clinic:patient", patient_id=patient.pk)
-        return render(request, "clinic/record_form.html",
-                      {"form": form, "patient": patient, "title": title}, status=400)
+        return render(request, template, context, status=400)
     audit.record(request, patient, AuditAction.READ, patient)
-    return render(request, "clinic/record_form.html", {"form": form, "patient": patient, "title": title})
+    return render(request, template, context)
+
+
+def _fields(form, data: dict) -> dict:
+    return {name: data[name] for name in form.Meta.fields if name in data}
 
 
 @clinician_view
 def lab_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    def save(form):
-        form.instance.source = "manual"
-        lab = form.save()
-        day = timezone.localtime(lab.collected_at).date()
-        scoring.rescore_for_labs(lab.patient_id, [day], request.user)
-        return lab
-    return _simple_create(request, patient_id, ClinicLabForm, "Record a lab result", save)
+    return _record_page(request, patient_id, ClinicLabForm, "Record a lab result",
+                        lambda actor, patient, data: services.record_lab(
+                            actor, patient, **_fields(ClinicLabForm, data)))
 
 
 @clinician_view
@@ -265,38 +293,33 @@ def lab_import(request: HttpRequest, patient_id: int) -> HttpResponse:
         if form.is_valid():
             results, errors = labs_import.parse(form.cleaned_data["file"].read(), patient)
             if not errors:
-                with transaction.atomic():
-                    saved = labs_import.save(results)
-                    audit.record(request, patient, AuditAction.CREATE)
-                    scoring.rescore_for_labs(
-                        patient.pk, sorted({timezone.localtime(r.collected_at).date() for r in saved}),
-                        request.user)
-                return render(request, "clinic/lab_import.html",
-                              {"form": CsvImportForm(), "patient": patient, "saved": saved})
+                try:
+                    saved = services.record_labs(Actor.from_request(request, "csv import"),
+                                                 patient, results)
+                except RecordInvalid as exc:
+                    errors = [labs_import.RowError(0, f, m) for f, ms in exc.errors.items()
+                              for m in ms]
+                else:
+                    return render(request, "clinic/lab_import.html",
+                                  {"form": CsvImportForm(), "patient": patient, "saved": saved})
         return render(request, "clinic/lab_import.html",
                       {"form": form, "patient": patient, "errors": errors}, status=400)
     audit.record(request, patient, AuditAction.READ, patient)
     return render(request, "clinic/lab_import.html", {"form": form, "patient": patient})
 
 
-def _save_and_rescore(request: HttpRequest) -> Callable:
-    """``on_save`` for a medicine course or damage item: save it, then re-score the stored visit
-    scores it changes (LLDAS/DORIS read the medicines on the visit date, SDI the damage)."""
-    def save(form):
-        record = form.save()
-        scoring.rescore_for_records(record.patient_id, [scoring.record_span(record)], request.user)
-        return record
-    return save
-
-
 @clinician_view
 def medication_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    response = _simple_create(request, patient_id, MedicationForm, "Start a medicine",
-                              _save_and_rescore(request))
-    if request.method == "POST" and response.status_code == 302:
-        # the safety rules read the medicines (lupuscare.rules via context.to_rule_context)
-        alert_service.refresh_alerts_or_error(_recording_patient(request, patient_id))
-    return response
+    return _record_page(request, patient_id, MedicationForm, "Start a medicine",
+                        lambda actor, patient, data: services.start_medication(
+                            actor, patient, **_fields(MedicationForm, data)))
+
+
+def _running_course(request: HttpRequest, patient: Patient) -> MedicationCourse | None:
+    course_id = _int(request.POST.get("course") or request.GET.get("course"))
+    if course_id is None:
+        return None
+    return get_object_or_404(MedicationCourse, pk=course_id, patient=patient)
 
 
 @clinician_view
@@ -304,92 +327,146 @@ def dose_change(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Change the dose of a running course (``?course=<id>``): the course stops the day before
     the new dose starts, and a new course carries the new dose, so the history reads as given."""
     patient = _recording_patient(request, patient_id)
-    course_id = request.POST.get("course") or request.GET.get("course")
-    if course_id is None or not str(course_id).isdigit():
-        courses = patient.medications.filter(stop__isnull=True).order_by("drug")
+    course = _running_course(request, patient)
+    if course is None:
         audit.record(request, patient, AuditAction.READ, patient)
-        return render(request, "clinic/dose_choose.html", {"patient": patient, "courses": courses})
-    course = get_object_or_404(MedicationCourse, pk=course_id, patient=patient)
-    form = DoseChangeForm(request.POST or None, patient=patient, course=course)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    start = form.cleaned_data["start"]
-                    course.stop = start - timezone.timedelta(days=1)
-                    course.full_clean()
-                    course.save()
-                    new = MedicationCourse(
-                        patient=patient, drug=course.drug, daily_dose_mg=form.cleaned_data["daily_dose_mg"],
-                        schedule=course.schedule, route=course.route, pulse=course.pulse, start=start,
-                        reason=f"dose change from {course.daily_dose_mg:g} mg/day"
-                        if course.daily_dose_mg is not None else "dose change",
-                        tolerated=course.tolerated, investigational=course.investigational,
-                    )
-                    new.full_clean()
-                    new.save()
-                    # Visits before ``start`` see the course as before; from ``start`` on they see the
-                    # stopped course gone and the new dose instead.
-                    scoring.rescore_for_records(patient.pk, [(start, None)], request.user)
-                    audit.record(request, patient, AuditAction.UPDATE, course)
-                    audit.record(request, patient, AuditAction.CREATE, new)
-            except InputError as exc:
-                course.refresh_from_db()  # the stop set above was rolled back
-                form.add_error(None, f"A visit this changes cannot be scored: {exc}. "
-                                     "Nothing was saved.")
-            else:
-                alert_service.refresh_alerts_or_error(patient)
-                return redirect("clinic:patient", patient_id=patient.pk)
-        return render(request, "clinic/dose_form.html",
-                      {"form": form, "patient": patient, "course": course}, status=400)
-    audit.record(request, patient, AuditAction.READ, patient)
-    return render(request, "clinic/dose_form.html", {"form": form, "patient": patient, "course": course})
+        return render(request, "clinic/dose_choose.html", {
+            "patient": patient, "courses": patient.medications.filter(stop__isnull=True)
+            .order_by("drug"), "action": "dose"})
+    return _record_page(request, patient_id, DoseChangeForm, "Change a dose",
+                        lambda actor, patient, data: services.change_dose(
+                            actor, course, daily_dose_mg=data["daily_dose_mg"], start=data["start"]),
+                        template="clinic/dose_form.html", course=course)
+
+
+@clinician_view
+def medication_stop(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Stop a running course (``?course=<id>``) on a given day, with an optional reason."""
+    patient = _recording_patient(request, patient_id)
+    course = _running_course(request, patient)
+    if course is None:
+        audit.record(request, patient, AuditAction.READ, patient)
+        return render(request, "clinic/dose_choose.html", {
+            "patient": patient, "courses": patient.medications.filter(stop__isnull=True)
+            .order_by("drug"), "action": "stop"})
+    return _record_page(request, patient_id, StopCourseForm, f"Stop {course.drug}",
+                        lambda actor, patient, data: services.stop_medication(
+                            actor, course, stop=data["stop"], reason=data.get("reason") or ""),
+                        course=course)
 
 
 @clinician_view
 def damage_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    return _simple_create(request, patient_id, DamageForm, "Record organ damage (SDI item)",
-                          _save_and_rescore(request))
+    return _record_page(request, patient_id, DamageForm, "Record organ damage (SDI item)",
+                        lambda actor, patient, data: services.record_damage(
+                            actor, patient, **_fields(DamageForm, data)))
 
 
 @clinician_view
 def eye_exam_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    return _simple_create(request, patient_id, EyeExamForm, "Record a retinal screening exam")
+    return _record_page(request, patient_id, EyeExamForm, "Record a retinal screening exam",
+                        lambda actor, patient, data: services.record_eye_exam(
+                            actor, patient, **_fields(EyeExamForm, data)))
 
 
 @clinician_view
 def contraception_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    return _simple_create(request, patient_id, ContraceptionForm, "Record contraception")
+    return _record_page(request, patient_id, ContraceptionForm, "Record contraception",
+                        lambda actor, patient, data: services.record_contraception(
+                            actor, patient, **_fields(ContraceptionForm, data)))
 
 
 @clinician_view
 def biopsy_create(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A kidney biopsy, validated and indexed by the ``biopsy`` instrument before it is saved."""
+    def write(actor, patient, data):
+        form_data = BiopsyForm.split(data)
+        return services.record_biopsy(actor, patient, **form_data)
+    return _record_page(request, patient_id, BiopsyForm, "Record a kidney biopsy", write)
+
+
+# --- corrections and retractions (labs, medicine courses, damage items) ---------------------------
+CORRECTABLE = {
+    "lab": (LabResult, ClinicLabForm, services.amend_lab, services.retract_lab, "lab result"),
+    "course": (MedicationCourse, MedicationForm, services.amend_medication,
+               services.retract_medication, "medicine course"),
+    "damage": (DamageItem, DamageForm, services.amend_damage, services.retract_damage,
+               "damage item"),
+}
+
+
+def _correctable(request: HttpRequest, patient: Patient):
+    kind = request.POST.get("kind") or request.GET.get("kind")
+    if kind is None:
+        return None
+    if kind not in CORRECTABLE:
+        raise Http404("Nothing to correct.")
+    model, form_class, amend, retract, label = CORRECTABLE[kind]
+    obj = get_object_or_404(model, pk=_int(request.POST.get("id") or request.GET.get("id")),
+                            patient=patient)
+    return kind, obj, form_class, amend, retract, label
+
+
+def _choose_record(request: HttpRequest, patient: Patient, action: str, title: str) -> HttpResponse:
+    audit.record(request, patient, AuditAction.READ, patient)
+    return render(request, "clinic/records_choose.html", {
+        "patient": patient, "action": f"clinic:{action}", "title": title,
+        "groups": [("lab", "Lab results", patient.lab_results.order_by("-collected_at", "-id")[:RECENT_LABS]),
+                   ("course", "Medicine courses", patient.medications.order_by("-start", "-id")),
+                   ("damage", "Damage items", patient.damage_items.all())]})
+
+
+@clinician_view
+def record_correct(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Correct a lab result, course or damage item (``?kind=lab|course|damage&id=N``); the value
+    before stays in the record's history, and the visits it changes are re-scored."""
     patient = _recording_patient(request, patient_id)
-    form = BiopsyForm(request.POST or None, patient=patient)
-    context = {"form": form, "patient": patient, "title": "Record a kidney biopsy"}
-    if request.method != "POST":
-        audit.record(request, patient, AuditAction.READ, patient)
-        return render(request, "clinic/record_form.html", context)
-    if form.is_valid():
-        biopsy = form.instance
-        biopsy.activity, biopsy.chronicity = form.grades("activity"), form.grades("chronicity")
-        document = {"biopsy": {"date": biopsy.date.isoformat(), "class": biopsy.isn_rps_class,
-                               "revision": biopsy.revision, "activity": biopsy.activity,
-                               "chronicity": biopsy.chronicity}}
-        try:
-            result = score_instrument("biopsy", document).to_dict()
-        except InputError as exc:
-            form.add_error("isn_rps_class" if "class" in exc.field else None, str(exc))
-        else:
-            biopsy.result = result
-            biopsy.activity_index = result["activity_index"]
-            biopsy.chronicity_index = result["chronicity_index"]
-            with transaction.atomic():
-                biopsy.save()
-                audit.record(request, patient, AuditAction.CREATE, biopsy)
-            return redirect("clinic:patient", patient_id=patient.pk)
-    return render(request, "clinic/record_form.html", context, status=400)
+    found = _correctable(request, patient)
+    if found is None:
+        return _choose_record(request, patient, "record-correct", "Correct a record")
+    kind, obj, form_class, amend, _retract, label = found
+    form = CorrectionForm.for_(form_class)(request.POST or None, patient=patient, instance=obj)
+    context = {"form": form, "patient": patient, "title": f"Correct a {label}",
+               "hidden": {"kind": kind, "id": obj.pk}}
+    if request.method == "POST":
+        if form.is_valid():
+            changes = {k: form.cleaned_data[k] for k in form.changed_data if k in form_class.Meta.fields}
+            try:
+                amend(Actor.from_request(request, "clinic page"), obj,
+                      reason=form.cleaned_data["correction_reason"], **changes)
+            except RecordInvalid as exc:
+                add_errors(form, exc)
+            else:
+                return redirect("clinic:patient", patient_id=patient.pk)
+        return render(request, "clinic/record_form.html", context, status=400)
+    audit.record(request, patient, AuditAction.READ, obj)
+    return render(request, "clinic/record_form.html", context)
+
+
+@clinician_view
+def record_retract(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Retract a lab result, course or damage item entered in error (``?kind=&id=``): never a
+    row removed; the record keeps who, when and why, and no score or rule reads it any more."""
+    patient = _recording_patient(request, patient_id)
+    found = _correctable(request, patient)
+    if found is None:
+        return _choose_record(request, patient, "record-retract", "Retract a record")
+    kind, obj, _form_class, _amend, retract, label = found
+    form = RetractForm(request.POST or None)
+    context = {"form": form, "patient": patient, "title": f"Retract a {label}: {obj}",
+               "hidden": {"kind": kind, "id": obj.pk}}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                retract(Actor.from_request(request, "clinic page"), obj,
+                        reason=form.cleaned_data["reason"])
+            except RecordInvalid as exc:
+                add_errors(form, exc)
+            else:
+                return redirect("clinic:patient", patient_id=patient.pk)
+        return render(request, "clinic/record_form.html", context, status=400)
+    audit.record(request, patient, AuditAction.READ, obj)
+    return render(request, "clinic/record_form.html", context)
 
 
 @clinician_view
@@ -402,23 +479,15 @@ def classification_view(request: HttpRequest, patient_id: int) -> HttpResponse:
     error = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        document = {"date": d["date"].isoformat(), "criteria": list(d["criteria"]),
-                    "not_attributable": list(d["not_attributable"])}
-        if d.get("ana_titer") is not None:
-            document["ana_titer"] = d["ana_titer"]
         try:
-            for name in ("eular-acr-2019", "slicc-2012"):
-                results[name] = score_instrument(name, document).to_dict()
-        except InputError as exc:
-            error, results = str(exc), {}
-        if not error:
-            with transaction.atomic():
-                sheet = ClassificationWorksheet.objects.create(
-                    patient=patient, date=d["date"], ana_titer=d.get("ana_titer"),
-                    criteria=document["criteria"], not_attributable=document["not_attributable"],
-                    results=results, document=document, created_by=request.user,
-                )
-                audit.record(request, patient, AuditAction.CREATE, sheet)
+            sheet = services.record_classification(
+                Actor.from_request(request, "clinic page"), patient, date=d["date"],
+                criteria=list(d["criteria"]), not_attributable=list(d["not_attributable"]),
+                ana_titer=d.get("ana_titer"))
+        except RecordInvalid as exc:
+            error = str(exc)
+        else:
+            results = sheet.results
     elif request.method == "GET":
         audit.record(request, patient, AuditAction.READ, patient)
     status = 400 if request.method == "POST" and (form.errors or error) else 200

@@ -2,8 +2,9 @@
 
 A check-in is dated by the patient's local calendar (the time zone is stored on the entry), so an
 entry made at 23:30 in Auckland lands on the Auckland date, and a late entry for an earlier day
-keeps that day. One entry per patient and local date: saving again edits it, and
-django-simple-history keeps every earlier version.
+keeps that day. One entry per patient and local date: saving again edits it
+(``lupuscare.web.records.services.record_diary_entry``), and django-simple-history keeps every
+earlier version.
 """
 
 from __future__ import annotations
@@ -60,20 +61,3 @@ def initial_for(patient: Patient, day: dt.date) -> tuple[dict[str, Any], DiaryEn
         for name in entry.warning_signs:
             initial[f"sign_{name}"] = True
     return initial, entry, origin
-
-
-def upsert_entry(patient: Patient, day: dt.date, *, time_zone: str, symptoms: dict[str, int],
-                 warning_signs: list[str], triggers: dict[str, Any], notes: str) -> tuple[DiaryEntry, bool]:
-    """Create or update the entry of ``day``, validated by the model; the caller holds the
-    transaction. Returns (entry, created)."""
-    entry = (DiaryEntry.objects.select_for_update().filter(patient=patient, local_date=day).first()
-             or DiaryEntry(patient=patient, local_date=day))
-    created = entry.pk is None
-    entry.time_zone = time_zone
-    entry.symptoms = symptoms
-    entry.warning_signs = warning_signs
-    entry.triggers = triggers
-    entry.notes = notes
-    entry.full_clean(validate_unique=False)
-    entry.save()
-    return entry, created

@@ -12,9 +12,8 @@ import logging
 
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,8 +28,9 @@ from lupuscare.web.accounts.permissions import (
     patients_visible_to,
     role_required,
 )
-from lupuscare.web.records import audit
+from lupuscare.web.records import audit, services
 from lupuscare.web.records.models import AuditAction, DiaryEntry, MedicationCourse, Patient
+from lupuscare.web.records.services import Actor, RecordInvalid
 
 from . import checkin, export, medicines, photos, red_flags, retention, trends
 from .education import DISCLAIMER, PAGES, PAGES_BY_SLUG
@@ -60,8 +60,7 @@ def _parse_day(value: str | None, default: dt.date) -> dt.date:
 
 
 def _active_courses(patient: Patient, day: dt.date):
-    return (MedicationCourse.objects.filter(patient=patient, start__lte=day)
-            .filter(Q(stop__isnull=True) | Q(stop__gte=day)).order_by("drug"))
+    return MedicationCourse.objects.filter(patient=patient).active_on(day).order_by("drug")
 
 
 def due_today(patient: Patient, day: dt.date) -> list[medicines.DueItem]:
@@ -110,8 +109,8 @@ def checkin_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 entry, _flags = _save_checkin(request, patient, form)
-            except ValidationError as exc:  # the model's own validators: nothing was saved
-                for field, messages in exc.message_dict.items():
+            except RecordInvalid as exc:  # the service refused: nothing was saved
+                for field, messages in exc.errors.items():
                     form.add_error(None, f"{field}: {'; '.join(messages)}")
             else:
                 return redirect(f"{reverse('diary:saved')}?date={entry.local_date.isoformat()}")
@@ -137,8 +136,9 @@ def _save_checkin(request: HttpRequest, patient: Patient, form: CheckinForm):
     stored = None
     try:
         with transaction.atomic():
-            entry, created = checkin.upsert_entry(patient, form.cleaned_data["local_date"], **values)
-            audit.record(request, patient, AuditAction.CREATE if created else AuditAction.UPDATE, entry)
+            entry, _created = services.record_diary_entry(
+                Actor.from_request(request, "diary"), patient, form.cleaned_data["local_date"],
+                **values)
             if form.checked_photo is not None:
                 p = form.checked_photo
                 stored = photos.store(p)

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,9 +21,10 @@ from lupuscare.web.accounts.permissions import (
     role_required,
 )
 
-from . import audit
-from .forms import LabResultForm
+from . import audit, services
+from .forms import LabResultForm, add_errors
 from .models import AuditAction, Patient
+from .services import Actor, RecordInvalid
 
 RECENT_ASSESSMENTS = 10
 RECENT_LABS = 50
@@ -63,9 +63,7 @@ def _patient_page(request: HttpRequest, patient: Patient, template: str) -> Http
         "patient": patient,
         "assessments": patient.assessments.select_related("clinician")[:RECENT_ASSESSMENTS],
         "labs": patient.lab_results.all()[:RECENT_LABS],
-        "medications": patient.medications.filter(start__lte=today)
-        .filter(Q(stop__isnull=True) | Q(stop__gte=today))
-        .order_by("drug"),
+        "medications": patient.medications.active_on(today).order_by("drug"),
         "can_record": can_record_for(request.user, patient),
     }
     return render(request, template, context)
@@ -91,19 +89,23 @@ def me(request: HttpRequest) -> HttpResponse:
 @login_required
 @role_required(Role.CLINICIAN)
 def lab_create(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """Record one lab result. Bad input re-renders the form with status 400, naming each field."""
+    """Record one lab result through ``services.record_lab`` (the clinic's form and every other
+    door call the same service). Bad input re-renders the form with status 400, naming each
+    field; nothing is saved."""
     patient = get_visible_patient(request.user, patient_id)
     if not can_record_for(request.user, patient):
         raise PermissionDenied
     form = LabResultForm(request.POST or None, instance=None)
     if request.method == "POST":
         form.instance.patient = patient
-        form.instance.source = "manual"
         if form.is_valid():
-            with transaction.atomic():
-                lab = form.save()
-                audit.record(request, patient, AuditAction.CREATE, lab)
-            return redirect("patient-detail", patient_id=patient.pk)
+            try:
+                services.record_lab(Actor.from_request(request, "record page"), patient,
+                                    **{f: form.cleaned_data[f] for f in LabResultForm.Meta.fields})
+            except RecordInvalid as exc:
+                add_errors(form, exc)
+            else:
+                return redirect("patient-detail", patient_id=patient.pk)
         return render(
             request, "records/lab_form.html", {"form": form, "patient": patient}, status=400
         )
