@@ -32,11 +32,16 @@ def test_is_due_respects_the_stop_day_inclusive():
     assert is_due("daily", START, stop, stop + dt.timedelta(days=1)) is False
 
 
-def test_monthly_on_the_31st_skips_short_months():
+def test_monthly_on_the_31st_falls_on_the_last_day_of_short_months():
+    """One calendar-month arithmetic (``lupuscare.dates.add_months``): a monthly dose started on
+    the 31st is due on 28 February and 30 April, never skipped (it used to skip short months)."""
     start = dt.date(2026, 1, 31)
     assert is_due("monthly", start, None, dt.date(2026, 3, 31)) is True
-    assert not any(is_due("monthly", start, None, dt.date(2026, 2, d)) for d in range(1, 29))
+    assert [d for d in range(1, 29) if is_due("monthly", start, None, dt.date(2026, 2, d))] == [28]
+    assert is_due("monthly", start, None, dt.date(2026, 4, 30)) is True
+    assert is_due("monthly", start, None, dt.date(2026, 4, 29)) is False
     assert is_due("monthly", start, None, dt.date(2026, 3, 30)) is False
+    assert is_due("monthly", start, None, dt.date(2028, 2, 29)) is True  # leap year
 
 
 def test_hydroxychloroquine_side_effects_and_expectation_are_sourced():

@@ -238,3 +238,7 @@ def score(document: dict[str, Any], **options: Any) -> InstrumentResult:
                                            f"0-{sum(weights.values()) * MAX_GRADE}"))
     return InstrumentResult(INSTRUMENT, f"{VERSION}; class by the {revision} rules", CITATION,
                             values, tuple(explanation), tuple(warnings))
+
+# The NIH indices' ranges (0-24 activity, 0-12 chronicity), from the weights above.
+ACTIVITY_INDEX_MAX = sum(ACTIVITY_FEATURES.values()) * MAX_GRADE
+CHRONICITY_INDEX_MAX = sum(CHRONICITY_FEATURES.values()) * MAX_GRADE

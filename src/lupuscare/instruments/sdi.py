@@ -179,3 +179,13 @@ def score_series(document: dict[str, Any], dates: Iterable[date | str]) -> list[
 def never_decreases(series: Sequence[tuple[date, int]]) -> bool:
     """True when the totals of a date-ordered series never go down (the SDI's defining property)."""
     return all(a[1] <= b[1] for a, b in zip(series, series[1:], strict=False))
+
+
+def change_points(onsets: list[date], until: date) -> list[date]:
+    """The days on which an SDI total built from items with these onsets can change, up to
+    ``until`` (included): an item starts to count at its onset ("ever" items), at the end of the
+    persistence period, or the day after it ("present for at least 6 months" items, counted in
+    calendar months, ``lupuscare.dates.add_months``)."""
+    persisted = {add_months(d, PERSISTENCE_MONTHS) for d in onsets}
+    points = set(onsets) | persisted | {p + timedelta(days=1) for p in persisted} | {until}
+    return sorted(p for p in points if p <= until)

@@ -31,6 +31,7 @@ CITATION = ("Petri M, Kim MY, Kalunian KC, et al. Combined oral contraceptives i
             "lupus erythematosus. N Engl J Med 2005;353:2550-8 (SELENA-SLEDAI Flare Index)")
 VERSION = "SELENA-SLEDAI Flare Index (classic, 2005); finding-level new/worse"
 
+FLARE_CATEGORIES = ("none", "mild_moderate", "severe")  # the result's ``flare``
 SLEDAI_RISE_MILD_AT_LEAST = 3
 SLEDAI_SEVERE_ABOVE = 12
 PREDNISONE_SEVERE_ABOVE_MG_PER_KG = 0.5
