@@ -28,7 +28,7 @@ DIARY_LOOKBACK_DAYS = 90
 # The lab tests the rules read (``ctx.lab_history(...)`` in lupuscare.rules); loading only these
 # keeps the seam fast on long records. tests/web_clinic/test_alerts.py checks the list against the
 # rules' source, so a rule reading a new test fails that test until it is added here.
-RULE_LAB_TESTS = ("upcr", "egfr", "platelets", "wbc")
+RULE_LAB_TESTS = ("upcr", "urine_protein_24h", "egfr", "platelets", "wbc", "neutrophils", "hemoglobin")
 # Record routes the glucocorticoid conversion treats as systemic ("oral" is the rules' default).
 _SYSTEMIC_ROUTES = {"oral": None, "iv": "iv", "sc": "sc", "im": "im"}
 
