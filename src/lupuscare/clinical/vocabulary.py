@@ -121,7 +121,8 @@ LAB_TESTS: dict[str, LabTest] = {t.name: t for t in (
     LabTest("wbc", "Leukocytes, automated count, blood", "6690-2", True),
     LabTest("lymphocytes", "Lymphocytes, absolute count, blood", "731-0", False),
     # Absolute neutrophil count, for the safety rules' neutropenia grading (CTCAE v5). 751-8
-    # "Neutrophils [#/volume] in Blood by Automated count" is recalled, not checked: unverified.
+    # "Neutrophils [#/volume] in Blood by Automated count" was seen with that name in one public
+    # FHIR file (2026-12-04), not in several nor in LOINC itself: unverified.
     LabTest("neutrophils", "Neutrophils, absolute count, blood", "751-8", False),
     LabTest("hemoglobin", "Haemoglobin, blood", "718-7", True),
     LabTest("creatinine", "Creatinine, serum or plasma", "2160-0", True),

@@ -13,10 +13,10 @@ bound belongs to it, e.g. platelets 50 is grade 2 and 49.9 grade 3):
 - neutrophil count decreased: G1 < LLN-1.5, G2 < 1.5-1.0, G3 < 1.0-0.5, G4 < 0.5 × 10⁹/L;
 - white blood cell decreased: G1 < LLN-3.0, G2 < 3.0-2.0, G3 < 2.0-1.0, G4 < 1.0 × 10⁹/L;
 - anaemia: G1 Hb < LLN-10.0, G2 < 10.0-8.0, G3 < 8.0 g/dL (grade 4 is clinical, not a number).
-Certainty: platelet bands single-source (a secondary quotation of CTCAE: "grade 1 (75000 to
-150,000) grade 2 (50000-75000), grade 3 (25000-50000), grade 4 (less than 25000/mm3)"); neutrophil
-bands single-source (a page quoting CTCAE v5: grade 2 1000-1500/µL ...); leukocyte and anaemia
-bands recalled, not re-checked against the CTCAE v5 PDF.
+Certainty: single-source for all four. The CTCAE v5 term texts ("<LLN - 75,000/mm3",
+"<1500 - 1000/mm3", "<3000 - 2000/mm3; <3.0 - 2.0 x 10e9/L", "Hgb <10.0 - 8.0 g/dL", "<8.0 g/dL;
+transfusion indicated") were seen quoted identically in several independent public code files
+and pages (search, this work). The NCI CTCAE v5.0 PDF itself was not opened.
 Severity: grade 4 (platelets < 25, neutrophils < 0.5, leukocytes < 1.0 × 10⁹/L) is urgent
 (life-threatening by CTCAE's own definition of grade 4); every other grade is a warning.
 """
@@ -107,7 +107,7 @@ def _new_below(count: Count, history: list[LabResult], code: str) -> Alert | Non
                   "previous_value": previous.value if previous else None,
                   "previous_date": previous.date if previous else None},
         citation=CYTOPENIA_CITATION,
-        certainty="single-source" if count is PLATELETS else "recalled",
+        certainty="single-source",
     )
 
 
@@ -150,7 +150,7 @@ def rule_neutropenia(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -
 
 
 def rule_anaemia(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> Alert | None:
-    return _present(HAEMOGLOBIN, ctx.lab_history("hemoglobin"), "anaemia", "recalled")
+    return _present(HAEMOGLOBIN, ctx.lab_history("hemoglobin"), "anaemia", "single-source")
 
 
 def worsening(count: Count, history: list[LabResult]) -> dict | None:
