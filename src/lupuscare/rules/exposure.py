@@ -51,32 +51,35 @@ class Window:
 
 _MPA = Window(
     "Mycophenolate US prescribing information (CellCept and generics, section 8.3): acceptable "
-    "contraception during treatment and for 6 weeks after stopping; ACR 2020 reproductive health "
-    "guideline: stop at least 6 weeks before conception",
-    "single-source", days=42)
+    "contraception during treatment and for 6 weeks after stopping; BSR 2022 pregnancy "
+    "prescribing guideline Table 1: stop at least 6 weeks before conception",
+    "verified", days=42)
 TERATOGEN_WASHOUT: dict[str, Window] = {
-    # Label text seen in reproductions of the label (MIMS product information "for 6 weeks after
-    # therapy is discontinued"; the US label's pregnancy registry covers "pregnant within 6 weeks
-    # of discontinuing"); the ACR 6-week statement is recalled.
+    # Verified in the BSR 2022 guideline's own Table 1 (Russell MD et al., Rheumatology 2023,
+    # doi:10.1093/rheumatology/keac551, PMC10070073): mycophenolate mofetil "Stop ≥6 weeks
+    # pre-conception". Label text seen in reproductions (MIMS: "for 6 weeks after therapy is
+    # discontinued"; the US label's registry covers pregnancies "within 6 weeks of discontinuing").
     "mycophenolate_mofetil": _MPA,
     "mycophenolic_acid": _MPA,
     # Verified on DailyMed (methotrexate tablets, section 5.1): "effective contraception during
-    # treatment ... and for 6 months after the final dose" (males: 3 months). ACR 2020 advises
-    # stopping 1-3 months before conception (recalled); the label's longer window is used.
+    # treatment ... and for 6 months after the final dose" (males: 3 months). BSR 2022 Table 1
+    # (seen): "Stop ≥1 month pre-conception"; ACR 2020 advises 1-3 months (recalled). The label's
+    # longer window is used.
     "methotrexate": Window(
         "Methotrexate US prescribing information (DailyMed, section 5.1): contraception for 6 "
-        "months after the final dose; ACR 2020: stop 1-3 months before conception",
+        "months after the final dose; BSR 2022: stop at least 1 month before conception",
         "verified", months=6),
     # Leflunomide's active metabolite may persist up to 2 years; the label asks for contraception
     # until an accelerated elimination procedure (cholestyramine 8 g three times daily for 11
     # days) has brought teriflunomide below 0.02 mg/L on two tests at least 14 days apart. Seen in
-    # reproductions of the US boxed warning and a laboratory's test page; ACR 2020 (The
-    # Rheumatologist summary, seen): discontinue, "with a wash out of leflunomide before pregnancy".
+    # reproductions of the US boxed warning and a laboratory's test page. BSR 2022 Table 1 (seen):
+    # leflunomide peri-conception "No: Cholestyramine washout"; ACR 2020 (The Rheumatologist
+    # summary, seen): discontinue, "with a wash out of leflunomide before pregnancy".
     "leflunomide": Window(
-        "Leflunomide US prescribing information (boxed warning, 5.x): contraception during treatment "
-        "and an accelerated drug-elimination procedure (teriflunomide < 0.02 mg/L on two tests 14 "
-        "days apart); ACR 2020: wash out leflunomide before pregnancy",
-        "single-source", until_washout=True),
+        "Leflunomide US prescribing information (boxed warning): contraception during treatment and "
+        "an accelerated drug-elimination procedure (teriflunomide < 0.02 mg/L on two tests 14 days "
+        "apart); BSR 2022 and ACR 2020: cholestyramine washout before pregnancy",
+        "verified", until_washout=True),
     # "Advise female patients of reproductive potential ... to use highly effective contraception
     # during treatment and for up to 1 year after completion of therapy" (US label, seen in two
     # reproductions; a Philippine SmPC says 12 months). ACR 2020: discontinue before conception.

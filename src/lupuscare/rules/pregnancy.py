@@ -15,17 +15,21 @@ from lupuscare.rules.exposure import TERATOGEN_WASHOUT, exposure_end
 # Reproductive Health in RMD (Sammaritano LR et al. Arthritis Rheumatol 2020;72:529-56): seen in
 # a secondary summary (The Rheumatologist, March 2020): "Discontinue cyclophosphamide,
 # thalidomide, mycophenolate, methotrexate and leflunomide, with a 'wash out' of leflunomide
-# before pregnancy". BSR 2022 guideline on prescribing drugs in pregnancy (Russell MD et al.
-# Rheumatology 2023;62:e48-e88) lists the same as incompatible with pregnancy (recalled).
+# before pregnancy". BSR 2022 guideline on prescribing drugs in pregnancy, Table 1 (Russell MD et
+# al. Rheumatology 2023, doi:10.1093/rheumatology/keac551, PMC10070073; seen): methotrexate "Stop
+# ≥1 month pre-conception", leflunomide "No: Cholestyramine washout", cyclophosphamide only in
+# "exceptional circumstances", mycophenolate mofetil "Stop ≥6 weeks pre-conception".
 # Lenalidomide: a thalidomide analogue, contraindicated in pregnancy by its label (boxed warning,
-# seen in reproductions). Certainty of the list: single-source.
+# seen in reproductions). Certainty of the list: single-source (thalidomide and lenalidomide rest
+# on a secondary summary and label reproductions; the other four are in the BSR table).
 TERATOGENS: frozenset[str] = frozenset(TERATOGEN_WASHOUT)
 TERATOGEN_CITATION = (
     "Sammaritano LR et al. 2020 ACR Guideline for the Management of Reproductive Health in "
     "Rheumatic and Musculoskeletal Diseases. Arthritis Rheumatol 2020;72:529-56; Andreoli L et al. "
     "EULAR recommendations for women's health in SLE and/or APS. Ann Rheum Dis 2017;76:476-85; "
-    "Russell MD et al. BSR guideline on prescribing drugs in pregnancy and breastfeeding. "
-    "Rheumatology 2023;62:e48-e88"
+    "Russell MD et al. BSR guideline on prescribing drugs in pregnancy and breastfeeding: "
+    "immunomodulatory anti-rheumatic drugs and corticosteroids. Rheumatology 2023 "
+    "(doi:10.1093/rheumatology/keac551)"
 )
 
 
