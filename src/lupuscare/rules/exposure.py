@@ -88,14 +88,16 @@ TERATOGEN_WASHOUT: dict[str, Window] = {
         "and for up to 1 year after completion of therapy; ACR 2020: discontinue before conception",
         "single-source", months=12),
     # Revlimid label (seen in reproductions): avoid pregnancy "for at least 4 weeks after
-    # completing therapy"; the thalidomide REMS has the same 4 weeks (recalled). ACR 2020
-    # (secondary summary, seen): discontinue thalidomide before pregnancy.
+    # completing therapy". Thalidomide REMS: two methods of contraception "4 weeks before, during,
+    # and at least 4 weeks after completing therapy" (International Myeloma Foundation booklet and
+    # Micromedex patient text, seen; the Thalomid label itself not opened). ACR 2020 (secondary
+    # summary, seen): discontinue thalidomide before pregnancy.
     "lenalidomide": Window(
         "Lenalidomide (Revlimid) US prescribing information 8.3 and REMS: avoid pregnancy for at "
         "least 4 weeks after completing therapy", "single-source", days=28),
     "thalidomide": Window(
-        "Thalidomide (Thalomid) US prescribing information and REMS: contraception for 4 weeks "
-        "after stopping (recalled); ACR 2020: discontinue before conception", "recalled", days=28),
+        "Thalidomide (Thalomid) REMS: contraception for at least 4 weeks after completing therapy; "
+        "ACR 2020: discontinue before conception", "single-source", days=28),
 }
 
 # Fever-rule windows. All are project decisions (no guideline states a window for "fever is a
