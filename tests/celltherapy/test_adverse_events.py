@@ -187,3 +187,60 @@ def test_investigator_to_sponsor_24_hours():
     assert investigator_report_due(aware) == datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
     with pytest.raises(InputError):
         investigator_report_due(datetime(2026, 3, 1, 22, 30))
+
+
+# --- issue 11: missing temperature, duplicate vasopressors, death and life-threat always serious
+
+def test_a_missing_temperature_is_not_assessable_never_grade_0():
+    for kw in (dict(hypotension=False), dict(hypotension=True),
+               dict(hypotension=True, vasopressors=["norepinephrine"], oxygen=Oxygen.CPAP)):
+        g = grade_crs(max_temperature_c=None, **kw)
+        assert g.grade is None and g.fever is None
+        assert "not assessable" in g.explanation
+    # once antipyretics/anti-cytokines are given, fever is no longer required: organ signs grade
+    assert grade_crs(max_temperature_c=None, hypotension=True,
+                     antipyretic_or_anticytokine_given=True).grade == 2
+    # a recorded normal temperature is a real "no CRS"
+    assert grade_crs(max_temperature_c=37.9, hypotension=True).grade == 0
+    assert grade_crs(max_temperature_c=None, hypotension=False, death_due_to_crs=True).grade == 5
+
+
+def test_the_same_vasopressor_listed_twice_counts_once():
+    twice = grade_crs(max_temperature_c=38.5, hypotension=True,
+                      vasopressors=["norepinephrine", "Norepinephrine", " norepinephrine "])
+    assert twice.grade == 3 and twice.hypotension_grade == 3
+    two = grade_crs(max_temperature_c=38.5, hypotension=True,
+                    vasopressors=["norepinephrine", "phenylephrine"])
+    assert two.grade == 4
+    # vasopressin still does not make "multiple"
+    assert grade_crs(max_temperature_c=38.5, hypotension=True,
+                     vasopressors=["norepinephrine", "vasopressin", "vasopressin"]).grade == 3
+    with pytest.raises(InputError) as err:
+        grade_crs(max_temperature_c=38.5, hypotension=True, vasopressors="norepinephrine")
+    assert err.value.field == "vasopressors"
+
+
+def test_a_death_grade_5_is_always_serious_and_starts_the_7_day_clock():
+    death = ae(seriousness=frozenset(), ctcae_grade=5)
+    assert death.serious and Seriousness.DEATH in death.criteria
+    clock = reporting_clock(death)
+    assert clock.required and clock.days == 7 and clock.due == date(2026, 3, 9)
+    assert report_status(clock, date(2026, 3, 9)) == "due"
+    assert report_status(clock, date(2026, 3, 10)) == "overdue"
+
+
+def test_a_life_threatening_event_grade_4_is_always_serious_and_starts_the_7_day_clock():
+    event = ae(seriousness=frozenset(), ctcae_grade=4)
+    assert event.serious and Seriousness.LIFE_THREATENING in event.criteria
+    assert reporting_clock(event).days == 7
+    ticked = ae(seriousness=frozenset({Seriousness.LIFE_THREATENING}), ctcae_grade=2)
+    assert reporting_clock(ticked).days == 7
+    # just below: grade 3 without a criterion is still not serious (severity is not seriousness)
+    assert not ae(seriousness=frozenset(), ctcae_grade=3).serious
+    assert reporting_clock(ae(ctcae_grade=3)).days == 15
+
+
+def test_a_death_not_suspected_or_expected_still_needs_no_expedited_report():
+    assert not reporting_clock(ae(seriousness=frozenset(), ctcae_grade=5,
+                                  causality=Causality.UNRELATED)).required
+    assert not reporting_clock(ae(seriousness=frozenset(), ctcae_grade=5, expected=True)).required

@@ -137,3 +137,16 @@ def test_ethics_dates_from_iso_strings_and_order():
     with pytest.raises(InputError) as err:
         EthicsApproval("IRB-1", date(2026, 6, 1), date(2025, 6, 1))
     assert err.value.field == "ethics_approval.valid_to"
+
+
+def test_off_label_reason_says_what_the_regulations_say_not_needs_an_ind():
+    from lupuscare.celltherapy.regulatory import OFF_LABEL_SOURCE
+    ryoncil = Programme("Ryoncil", Modality.MSC, RegulatoryStatus.APPROVED_OTHER_INDICATION,
+                        approved_indications=("paediatric SR-aGVHD",))
+    reason = evaluate_gate(ryoncil, ON).reasons[0]
+    for cite in ("21 CFR 312.2(b)(1)", "21 CFR 312.305", "312.310", "Regulation (EU) No 536/2014",
+                 "Directive 2001/83/EC Art. 5(1)", "Regulation (EC) No 726/2004 Art. 83"):
+        assert cite in reason and cite.split(" Art.")[0] in OFF_LABEL_SOURCE.text
+    assert "off-label cell therapy needs" not in reason
+    hctp = evaluate_gate(trial(regulatory_status=RegulatoryStatus.HCTP_361), ON).reasons[0]
+    assert "expanded access" in hctp and "1271.10(a)" in hctp

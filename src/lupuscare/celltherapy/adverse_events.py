@@ -53,6 +53,10 @@ CRS_FEVER_C = 38.0  # ASTCT: fever >= 38 °C
 LOW_FLOW_MAX_L_MIN = 6.0  # ASTCT: low-flow nasal cannula <= 6 L/min; > 6 is high-flow
 
 
+CTCAE_DEATH = 5  # CTCAE v5 grade 5: death related to the adverse event
+CTCAE_LIFE_THREATENING = 4  # CTCAE v5 grade 4: life-threatening consequences
+
+
 def validate_ctcae_grade(grade: object, field: str = "ctcae_grade") -> int:
     """A CTCAE v5 grade is an integer 1-5 (0 means 'no event' and is not a grade)."""
     if isinstance(grade, bool) or not isinstance(grade, int) or not 1 <= grade <= 5:
@@ -84,8 +88,8 @@ _OXYGEN_GRADE = {
 
 @dataclass(frozen=True)
 class CrsGrade:
-    grade: int  # 0 = no CRS
-    fever: bool
+    grade: int | None  # 0 = no CRS; None = not assessable (temperature missing, fever required)
+    fever: bool | None  # None: no temperature recorded
     hypotension_grade: int
     hypoxia_grade: int
     explanation: str
@@ -101,14 +105,21 @@ def grade_crs(*, max_temperature_c: float | None, hypotension: bool,
     Fever >= 38.0 °C not due to another cause is required, unless antipyretics or anti-cytokine
     therapy (tocilizumab, steroids) have been given, after which hypotension and hypoxia alone
     grade. The more severe of hypotension and hypoxia sets the grade. Vasopressin does not count
-    towards "multiple vasopressors"; vasopressin alone counts as one vasopressor. Grade 5 is
-    death due to CRS with no other principal cause.
+    towards "multiple vasopressors"; vasopressin alone counts as one vasopressor. The same
+    vasopressor listed twice (any case or spacing) is one vasopressor. Grade 5 is death due to
+    CRS with no other principal cause.
+
+    Without a temperature, and with fever still required (no antipyretic or anti-cytokine given),
+    the grade is ``None``, "not assessable": a missing measurement is never "no CRS" (grade 0).
     """
-    fever = False
+    fever: bool | None = None
     if max_temperature_c is not None:
         temp = _check.number("max_temperature_c", max_temperature_c, minimum=25, maximum=45)
         fever = temp >= CRS_FEVER_C and not fever_other_cause
-    pressors = [_check.text("vasopressors[]", p).casefold() for p in vasopressors]
+    if isinstance(vasopressors, str):
+        raise InputError("vasopressors", "must be a list of vasopressor names")
+    pressors = sorted({" ".join(_check.text(f"vasopressors[{i}]", p).split()).casefold()
+                       for i, p in enumerate(vasopressors)})
     if pressors and not hypotension:
         raise InputError("hypotension", "vasopressors are recorded but hypotension is not")
     non_vasopressin = [p for p in pressors if p != "vasopressin"]
@@ -133,9 +144,16 @@ def grade_crs(*, max_temperature_c: float | None, hypotension: bool,
         grade = max(organ, 1)
     elif antipyretic_or_anticytokine_given:
         grade = organ  # fever no longer required once treated
+    elif fever is None:
+        grade = None  # not assessable: fever decides, and no temperature was recorded
     else:
         grade = 0  # no CRS without fever
-    why = (f"fever {'yes' if fever else 'no'}"
+    if grade is None:
+        return CrsGrade(None, None, hypo_bp, hypoxia,
+                        "not assessable: no temperature recorded, and fever (>= 38.0 °C) is "
+                        f"required before antipyretics; hypotension grade {hypo_bp}; hypoxia grade "
+                        f"{hypoxia}")
+    why = (f"fever {'not recorded' if fever is None else 'yes' if fever else 'no'}"
            f"{' (masked by antipyretic/anti-cytokine)' if antipyretic_or_anticytokine_given else ''}"
            f"; hypotension grade {hypo_bp}; hypoxia grade {hypoxia}")
     return CrsGrade(grade, fever, hypo_bp, hypoxia, why)
@@ -265,8 +283,22 @@ class AdverseEvent:
     ctcae_grade: int | None = None
 
     @property
+    def criteria(self) -> frozenset[Seriousness]:
+        """The seriousness criteria met, including those the CTCAE grade implies: grade 5 is
+        "death related to AE" and grade 4 "life-threatening consequences" (CTCAE v5 grade
+        definitions), and ICH E2A counts a death and a life-threatening event as serious
+        whatever was ticked. Severity and seriousness stay independent below grade 4."""
+        implied = {CTCAE_DEATH: {Seriousness.DEATH},
+                   CTCAE_LIFE_THREATENING: {Seriousness.LIFE_THREATENING}}.get(self.ctcae_grade, set())
+        return frozenset(self.seriousness) | implied
+
+    @property
     def serious(self) -> bool:
-        return bool(self.seriousness)
+        return bool(self.criteria)
+
+    @property
+    def fatal_or_life_threatening(self) -> bool:
+        return bool(self.criteria & {Seriousness.DEATH, Seriousness.LIFE_THREATENING})
 
     @property
     def susar(self) -> bool:
@@ -291,6 +323,9 @@ def reporting_clock(event: AdverseEvent) -> ReportingClock:
         validate_ctcae_grade(event.ctcae_grade)
     if not isinstance(event.causality, Causality):
         raise InputError("causality", f"must be one of {[c.value for c in Causality]}")
+    for s in event.seriousness:
+        if not isinstance(s, Seriousness):
+            raise InputError("seriousness", f"must be from {[c.value for c in Seriousness]}")
     if not event.susar:
         why = ("not serious" if not event.serious else
                "causality not suspected" if not event.causality.suspected else "expected")
@@ -299,7 +334,7 @@ def reporting_clock(event: AdverseEvent) -> ReportingClock:
     day0 = _check.day("sponsor_first_knowledge", event.sponsor_first_knowledge)
     if day0 < onset:
         raise InputError("sponsor_first_knowledge", "is before the event's onset")
-    fatal = bool(event.seriousness & {Seriousness.DEATH, Seriousness.LIFE_THREATENING})
+    fatal = event.fatal_or_life_threatening
     days = FATAL_OR_LIFE_THREATENING_DAYS if fatal else OTHER_SUSAR_DAYS
     due = day0 + timedelta(days=days)
     follow_up = due + timedelta(days=SEVEN_DAY_FOLLOW_UP_DAYS) if fatal else None

@@ -73,6 +73,49 @@ FDA_CONSUMER_WARNING_SOURCE = Source(
     "https://www.fda.gov/vaccines-blood-biologics/consumers-biologics/"
     "important-patient-and-consumer-information-about-regenerative-medicine-therapies",
 )
+# What the law says about using a product outside its approved indication, in place of the
+# inexact "off-label use needs an IND". Each provision was read in its text or a faithful
+# reproduction (search, this work):
+# - 21 CFR 312.2(b)(1): a clinical *investigation* of a lawfully marketed drug is exempt from the
+#   IND requirements only if all of (i)-(v) hold, among them that it is not intended to support a
+#   new indication or labelling change and does not involve a route, dose or patient population
+#   that significantly increases the risks (GPO text of 312.2, seen). Treating one patient
+#   off-label in practice is not a clinical investigation and needs no IND; a cell product used
+#   in a new disease at a new dose rarely meets (iii).
+# - 21 CFR 312.305 (requirements for all expanded access) and 312.310 (individual patients,
+#   including emergency use): an unapproved (investigational) use outside a trial goes through
+#   an expanded-access IND or protocol; the physician must judge the probable risk not greater
+#   than that of the disease and FDA that the patient cannot get the drug under another IND
+#   (text of 312.310 seen).
+# - EU: clinical trials are authorised under Regulation (EU) No 536/2014. Outside trials,
+#   Article 5(1) of Directive 2001/83/EC lets a Member State allow an unauthorised medicine "in
+#   response to a bona fide unsolicited order ... for use by an individual patient under [the
+#   prescriber's] direct personal responsibility" (named-patient use); Article 83 of Regulation
+#   (EC) No 726/2004 covers compassionate use programmes for groups of patients with a
+#   chronically or seriously debilitating or life-threatening disease not treatable with an
+#   authorised medicine, the product being under a marketing-authorisation application or in
+#   trials (texts seen in reproductions: IDRAC table quoting Art. 5; Art. 83 in two official
+#   translations; EuroGCT summary distinguishing the two). ATMPs prepared on a non-routine basis
+#   in a hospital fall under the hospital exemption (Art. 28 of Regulation (EC) No 1394/2007,
+#   recalled), which is this gate's HOSPITAL_EXEMPTION route.
+OFF_LABEL_SOURCE = Source(
+    "21 CFR 312.2(b)(1) (IND exemption for investigations of lawfully marketed drugs); 21 CFR "
+    "312.305 and 312.310 (expanded access, individual patients); Regulation (EU) No 536/2014 "
+    "(clinical trials); Directive 2001/83/EC Art. 5(1) (named-patient supply); Regulation (EC) "
+    "No 726/2004 Art. 83 (compassionate use programmes)",
+    Certainty.VERIFIED,
+    "https://www.ecfr.gov/current/title-21/chapter-I/subchapter-D/part-312",
+)
+OFF_LABEL_REASON = (
+    "the product is approved only for another indication, not {indication}: studying it in "
+    "{indication} needs an IND unless every condition of 21 CFR 312.2(b)(1) holds (no new "
+    "indication or labelling claim, no route, dose or population that significantly raises the "
+    "risk), or in the EU a trial authorised under Regulation (EU) No 536/2014; treating a patient "
+    "outside a trial goes through FDA expanded access (21 CFR 312.305, 312.310) or, in the EU, "
+    "named-patient supply (Directive 2001/83/EC Art. 5(1)), a compassionate use programme "
+    "(Regulation (EC) No 726/2004 Art. 83) or the hospital exemption; record the programme under "
+    "that route"
+)
 GATE_SOURCE = Source(
     "cell-therapy.md §5.5 items 1-3 (project safeguards derived from 21 CFR 1271.10, 21 CFR 312 "
     "and the FDA consumer warning)",
@@ -211,11 +254,12 @@ def evaluate_gate(programme: Programme, on: date, indication: str = "SLE") -> Ga
         if not reasons:
             return GateDecision(True, Route.HOSPITAL_EXEMPTION, ())
     elif status is RegulatoryStatus.APPROVED_OTHER_INDICATION:
-        reasons = [f"the product is approved only for another indication, not {indication}; "
-                   "off-label cell therapy needs a trial under an IND/CTA"]
+        reasons = [OFF_LABEL_REASON.format(indication=indication)]
     elif status is RegulatoryStatus.HCTP_361:
         reasons = ["culture-expanded or gene-modified cells given systemically for lupus are not "
-                   "361 HCT/Ps (21 CFR 1271.10(a)): they need an IND/CTA or an approval"]
+                   "361 HCT/Ps (21 CFR 1271.10(a)): they need an approval, a trial (IND, or an EU "
+                   "trial under Regulation (EU) No 536/2014), expanded access (21 CFR 312.305, "
+                   "312.310) or an EU named-patient, compassionate-use or hospital-exemption route"]
     else:
         reasons = ["the regulatory status is unknown or unapproved"]
     return GateDecision(False, None, tuple(reasons), FDA_CONSUMER_WARNING,

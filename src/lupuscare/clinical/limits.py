@@ -10,7 +10,7 @@ are checked against their own generous bound.
 
 Rationale and certainty: project decision, set wide (several times the most extreme values
 reported in clinical practice) so that no real value is ever refused:
-- counts (platelets, leukocytes, lymphocytes): 0-2000 x 10^9/L; extreme thrombocytosis and
+- counts (platelets, leukocytes, lymphocytes, neutrophils): 0-2000 x 10^9/L; extreme thrombocytosis and
   hyperleukocytosis stay below ~1500 (recalled, wide margin);
 - haemoglobin 1-25 g/dL: survival below 2 and polycythaemia above 23 are case-report territory;
 - body temperature 25-45 °C: a clinic measurement; outside it is almost always °F typed as °C;
@@ -41,6 +41,7 @@ PLAUSIBLE_RANGE: dict[str, tuple[float, float]] = {
     "platelets": (0.0, 2000.0),
     "wbc": (0.0, 2000.0),
     "lymphocytes": (0.0, 2000.0),
+    "neutrophils": (0.0, 2000.0),
     "hemoglobin": (1.0, 25.0),
     "creatinine": (10.0, 3000.0),
     "egfr": (0.0, 200.0),

@@ -120,6 +120,10 @@ LAB_TESTS: dict[str, LabTest] = {t.name: t for t in (
     LabTest("platelets", "Platelets, automated count, blood", "777-3", True),
     LabTest("wbc", "Leukocytes, automated count, blood", "6690-2", True),
     LabTest("lymphocytes", "Lymphocytes, absolute count, blood", "731-0", False),
+    # Absolute neutrophil count, for the safety rules' neutropenia grading (CTCAE v5). 751-8
+    # "Neutrophils [#/volume] in Blood by Automated count" was seen with that name in one public
+    # FHIR file (2026-12-04), not in several nor in LOINC itself: unverified.
+    LabTest("neutrophils", "Neutrophils, absolute count, blood", "751-8", False),
     LabTest("hemoglobin", "Haemoglobin, blood", "718-7", True),
     LabTest("creatinine", "Creatinine, serum or plasma", "2160-0", True),
     LabTest("egfr", "eGFR, creatinine-based (CKD-EPI 2021)", "98979-8", True),
@@ -137,13 +141,18 @@ LAB_TESTS: dict[str, LabTest] = {t.name: t for t in (
     LabTest("alt", "Alanine aminotransferase, serum or plasma", "1742-6", False),
 )}
 
-DrugClass = Literal["glucocorticoid", "antimalarial", "immunosuppressant", "biologic", "nsaid"]
+DrugClass = Literal["glucocorticoid", "antimalarial", "immunosuppressant", "biologic", "nsaid",
+                    "immunomodulator", "other"]
 
 
 @dataclass(frozen=True, slots=True)
 class Drug:
+    """A drug the record may hold. ``depletes_b_cells``: an anti-CD20 antibody whose effect on
+    immunity outlasts the last dose by months (the safety rules' fever window reads it)."""
+
     name: str
     drug_class: DrugClass
+    depletes_b_cells: bool = False
 
 
 def _drugs(drug_class: DrugClass, *names: str) -> dict[str, Drug]:
@@ -158,9 +167,20 @@ DRUGS: dict[str, Drug] = {
     **_drugs("immunosuppressant", "azathioprine", "mycophenolate_mofetil", "mycophenolic_acid",
              "methotrexate", "cyclophosphamide", "tacrolimus", "voclosporin", "ciclosporin",
              "leflunomide"),
-    **_drugs("biologic", "belimumab", "anifrolumab", "rituximab", "obinutuzumab"),
+    **_drugs("biologic", "belimumab", "anifrolumab"),
+    # Anti-CD20 B-cell depleting antibodies (rituximab, obinutuzumab: both CD20-directed
+    # cytolytic antibodies by their US labels).
+    "rituximab": Drug("rituximab", "biologic", depletes_b_cells=True),
+    "obinutuzumab": Drug("obinutuzumab", "biologic", depletes_b_cells=True),
     **_drugs("nsaid", "ibuprofen", "naproxen", "diclofenac", "celecoxib", "etoricoxib"),
+    # Thalidomide (refractory cutaneous lupus) and its analogue lenalidomide: teratogens with a
+    # pregnancy-prevention programme; immunomodulators, not counted as immunosuppressants.
+    **_drugs("immunomodulator", "thalidomide", "lenalidomide"),
+    # Tamoxifen: a hydroxychloroquine retinopathy risk factor (AAO 2016) the rules look for.
+    **_drugs("other", "tamoxifen"),
 }
+
+B_CELL_DEPLETING: frozenset[str] = frozenset(n for n, d in DRUGS.items() if d.depletes_b_cells)
 
 
 def drugs_of_class(drug_class: DrugClass) -> frozenset[str]:

@@ -18,11 +18,18 @@ DEFAULT_GC_PERIOD_MONTHS = 6
 # Project decision: one week, so a flag is seen at least once on a weekly work-list review.
 DEFAULT_RED_FLAG_WINDOW_DAYS = 7
 
+# The antimalarial dose checks (mg/kg/day of actual body weight) use a weight measured at most
+# this many calendar months before today; an older one is "stale" and the rules say so instead
+# of dosing from it. Project decision: weight changes over a year are large enough (glucocorticoid
+# gain and loss) to move a dose across the cap, and a yearly weight is a modest ask.
+DEFAULT_WEIGHT_MAX_AGE_MONTHS = 12
+
 
 @dataclass(frozen=True, slots=True)
 class RuleConfig:
     gc_period_months: int = DEFAULT_GC_PERIOD_MONTHS
     red_flag_window_days: int = DEFAULT_RED_FLAG_WINDOW_DAYS
+    weight_max_age_months: int = DEFAULT_WEIGHT_MAX_AGE_MONTHS
 
     def __post_init__(self) -> None:
         if isinstance(self.gc_period_months, bool) or not isinstance(self.gc_period_months, int) \
@@ -31,6 +38,9 @@ class RuleConfig:
         if isinstance(self.red_flag_window_days, bool) or not isinstance(self.red_flag_window_days, int) \
                 or not 1 <= self.red_flag_window_days <= 365:
             raise InputError("red_flag_window_days", "must be a whole number of days from 1 to 365")
+        if isinstance(self.weight_max_age_months, bool) or not isinstance(self.weight_max_age_months, int) \
+                or not 1 <= self.weight_max_age_months <= 120:
+            raise InputError("weight_max_age_months", "must be a whole number of months from 1 to 120")
 
 
 DEFAULT_CONFIG = RuleConfig()

@@ -6,7 +6,7 @@ ignored by the rules, so a record can be re-evaluated "as of" an earlier day.
 
 Units are the canonical ones of ``lupuscare.clinical`` (convert before building a context):
 ``upcr`` g/g, ``urine_protein_24h`` g/d, ``egfr`` mL/min/1.73 m², ``platelets``, ``wbc`` and
-``lymphocytes`` 10^9/L, ``hemoglobin`` g/dL, ``creatinine`` µmol/L, ``temperature`` °C
+``lymphocytes``, ``neutrophils`` 10^9/L, ``hemoglobin`` g/dL, ``creatinine`` µmol/L, ``temperature`` °C
 (``lupuscare.clinical.units.CANONICAL_UNIT``; ``to_canonical`` converts).
 """
 
@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from lupuscare.celltherapy.regulatory import Modality
 from lupuscare.clinical.diary import WARNING_SIGNS
+from lupuscare.clinical.units import CANONICAL_UNIT, to_canonical
+from lupuscare.clinical.vocabulary import DRUGS
 from lupuscare.errors import InputError
 
 Sex = Literal["female", "male", "other"]
@@ -50,6 +53,12 @@ class MedicationCourse:
 
     A record with ``reason_not_prescribed`` set is a documented decision *not* to give the drug
     (e.g. hydroxychloroquine and "retinopathy"); it is never active and needs no dose.
+    An IV pulse (``pulse=True``) is one infusion (``start == stop``, the JSON ``date``) or a
+    series from its first (``start``) to its last infusion (``stop``); it needs no daily dose.
+    The pulse exposes the patient from its date: it is active from ``start`` to ``stop`` like any
+    course, and the drug's window after the last dose (``lupuscare.rules.exposure``) follows.
+    ``washout_completed`` is the day a drug-elimination procedure was documented complete (for
+    leflunomide: cholestyramine washout with two teriflunomide levels below 0.02 mg/L).
     """
 
     drug: str
@@ -59,19 +68,32 @@ class MedicationCourse:
     pulse: bool = False
     reason_not_prescribed: str | None = None
     route: str | None = None  # None means oral/systemic; see clinical.glucocorticoids
+    washout_completed: date | None = None
 
     def validate(self, where: str) -> None:
-        if not isinstance(self.drug, str) or not self.drug or self.drug != self.drug.strip().lower():
-            raise InputError(f"{where}.drug", "must be a lower-case generic drug name")
+        if not isinstance(self.drug, str) or self.drug not in DRUGS:
+            raise InputError(f"{where}.drug", f"unknown drug {self.drug!r}: use a lower-case generic "
+                                              "name from lupuscare.clinical.vocabulary.DRUGS")
         _check_date(self.start, f"{where}.start")
         _check_date(self.stop, f"{where}.stop", optional=True)
         if self.stop is not None and self.stop < self.start:
             raise InputError(f"{where}.stop", "is before start")
+        if not isinstance(self.pulse, bool):
+            raise InputError(f"{where}.pulse", "must be true or false")
+        if self.route is not None and (not isinstance(self.route, str) or not self.route.strip()):
+            raise InputError(f"{where}.route", "must be a route name or null")
+        _check_date(self.washout_completed, f"{where}.washout_completed", optional=True)
+        if self.washout_completed is not None:
+            if self.stop is None:
+                raise InputError(f"{where}.washout_completed", "a washout needs the course's stop date")
+            if self.washout_completed < self.stop:
+                raise InputError(f"{where}.washout_completed", "is before the stop date")
         if self.reason_not_prescribed is not None:
             if not isinstance(self.reason_not_prescribed, str) or not self.reason_not_prescribed.strip():
                 raise InputError(f"{where}.reason_not_prescribed", "must be a non-empty text")
         else:
-            _check_number(self.daily_dose_mg, f"{where}.daily_dose_mg", low=0, high=100_000)
+            _check_number(self.daily_dose_mg, f"{where}.daily_dose_mg", low=0, high=100_000,
+                          optional=self.pulse)
 
     def active_on(self, day: date) -> bool:
         if self.reason_not_prescribed is not None:
@@ -88,8 +110,9 @@ class LabResult:
     date: date
 
     def validate(self, where: str) -> None:
-        if not isinstance(self.test, str) or not self.test:
-            raise InputError(f"{where}.test", "must be a lab test name")
+        if not isinstance(self.test, str) or self.test not in CANONICAL_UNIT:
+            raise InputError(f"{where}.test", f"unknown lab test {self.test!r}; known: "
+                                              f"{', '.join(CANONICAL_UNIT)}")
         _check_number(self.value, f"{where}.value", low=0, high=1e7)
         _check_date(self.date, f"{where}.date")
 
@@ -104,6 +127,24 @@ class DiaryRedFlag:
     def validate(self, where: str) -> None:
         if self.flag not in RED_FLAG_NAMES:
             raise InputError(f"{where}.flag", f"unknown red flag {self.flag!r}; one of {sorted(RED_FLAG_NAMES)}")
+        _check_date(self.date, f"{where}.date")
+
+
+# Cell-therapy product kinds (the cell-therapy core's modalities: msc, car_t, other).
+CELL_PRODUCTS: frozenset[str] = frozenset(m.value for m in Modality)
+
+
+@dataclass(frozen=True, slots=True)
+class CellTherapyInfusion:
+    """One infusion of a cell-therapy product (``product``: msc, car_t or other) on ``date``."""
+
+    product: str
+    date: date
+
+    def validate(self, where: str) -> None:
+        if self.product not in CELL_PRODUCTS:
+            raise InputError(f"{where}.product", f"unknown product kind {self.product!r}; one of "
+                                                 f"{sorted(CELL_PRODUCTS)}")
         _check_date(self.date, f"{where}.date")
 
 
@@ -126,7 +167,7 @@ class PatientContext:
     birth_date: date | None = None
     sex: Sex | None = None
     weight_kg: float | None = None
-    weight_date: date | None = None
+    weight_date: date | None = None  # when the weight was measured; None: not recorded
     can_become_pregnant: bool | None = None  # None: not recorded
     contraception_recorded: bool = False
     eye_exams: tuple[date, ...] = ()
@@ -134,6 +175,7 @@ class PatientContext:
     medications: tuple[MedicationCourse, ...] = ()
     labs: tuple[LabResult, ...] = ()
     diary_red_flags: tuple[DiaryRedFlag, ...] = ()
+    cell_therapy: tuple[CellTherapyInfusion, ...] = ()
 
     def __post_init__(self) -> None:
         _check_date(self.today, "today")
@@ -158,12 +200,15 @@ class PatientContext:
             lab.validate(f"labs[{i}]")
         for i, flag in enumerate(self.diary_red_flags):
             flag.validate(f"diary_red_flags[{i}]")
+        for i, infusion in enumerate(self.cell_therapy):
+            infusion.validate(f"cell_therapy[{i}]")
 
     # -- views the rules share -------------------------------------------------------------
     def active(self, drugs: Iterable[str]) -> list[MedicationCourse]:
-        """Non-pulse courses of any of ``drugs`` active today."""
+        """Courses of any of ``drugs`` active today, IV pulses included (a pulse is active from
+        its first to its last infusion; what follows is the drug's window, rules.exposure)."""
         wanted = set(drugs)
-        return [m for m in self.medications if m.drug in wanted and not m.pulse and m.active_on(self.today)]
+        return [m for m in self.medications if m.drug in wanted and m.active_on(self.today)]
 
     def lab_history(self, test: str) -> list[LabResult]:
         """Results of one test up to today, oldest first."""
@@ -172,9 +217,15 @@ class PatientContext:
     # -- construction from a JSON document ---------------------------------------------------
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any]) -> PatientContext:
-        """Build from a JSON-like document (ISO dates as text); errors name the field."""
+        """Build from a JSON-like document (ISO dates as text); errors name the field.
+
+        Unknown fields are refused (a misspelt field would otherwise be silently ignored).
+        Labs may carry ``unit`` (any unit ``lupuscare.clinical.units`` converts); without it the
+        value is in the canonical unit. A pulse gives ``date`` (one infusion) or ``start``/``stop``.
+        """
         if not isinstance(doc, Mapping):
             raise InputError("document", "must be an object")
+        _known(doc, _DOC_FIELDS, "")
         risk = doc.get("hcq_risk_factors") or {}
         if not isinstance(risk, Mapping):
             raise InputError("hcq_risk_factors", "must be an object")
@@ -194,34 +245,101 @@ class PatientContext:
             contraception_recorded=doc.get("contraception_recorded", False),
             eye_exams=tuple(_parse_date(d, f"eye_exams[{i}]") for i, d in enumerate(_list(doc, "eye_exams"))),
             hcq_risk_factors=HcqRiskFactors(**risk),
-            medications=tuple(
-                MedicationCourse(
-                    drug=_get(m, "drug", f"medications[{i}]"),
-                    start=_parse_date(_get(m, "start", f"medications[{i}]"), f"medications[{i}].start"),
-                    daily_dose_mg=m.get("daily_dose_mg"),
-                    stop=_parse_date(m.get("stop"), f"medications[{i}].stop", optional=True),
-                    pulse=bool(m.get("pulse", False)),
-                    reason_not_prescribed=m.get("reason_not_prescribed"),
-                    route=m.get("route"),
-                )
-                for i, m in enumerate(_list(doc, "medications"))
-            ),
-            labs=tuple(
-                LabResult(
-                    test=_get(x, "test", f"labs[{i}]"),
-                    value=_get(x, "value", f"labs[{i}]"),
-                    date=_parse_date(_get(x, "date", f"labs[{i}]"), f"labs[{i}].date"),
-                )
-                for i, x in enumerate(_list(doc, "labs"))
-            ),
+            medications=tuple(_medication(m, f"medications[{i}]")
+                              for i, m in enumerate(_list(doc, "medications"))),
+            labs=tuple(_lab(x, f"labs[{i}]") for i, x in enumerate(_list(doc, "labs"))),
             diary_red_flags=tuple(
                 DiaryRedFlag(
                     flag=_get(x, "flag", f"diary_red_flags[{i}]"),
                     date=_parse_date(_get(x, "date", f"diary_red_flags[{i}]"), f"diary_red_flags[{i}].date"),
                 )
-                for i, x in enumerate(_list(doc, "diary_red_flags"))
+                for i, x in enumerate(_known_items(doc, "diary_red_flags", {"flag", "date"}))
+            ),
+            cell_therapy=tuple(
+                CellTherapyInfusion(
+                    product=_get(x, "product", f"cell_therapy[{i}]"),
+                    date=_parse_date(_get(x, "date", f"cell_therapy[{i}]"), f"cell_therapy[{i}].date"),
+                )
+                for i, x in enumerate(_known_items(doc, "cell_therapy", {"product", "date"}))
             ),
         )
+
+
+_DOC_FIELDS = frozenset({
+    "today", "birth_date", "sex", "weight_kg", "weight_date", "can_become_pregnant",
+    "contraception_recorded", "eye_exams", "hcq_risk_factors", "medications", "labs",
+    "diary_red_flags", "cell_therapy"})
+_MEDICATION_FIELDS = frozenset({
+    "drug", "start", "stop", "date", "daily_dose_mg", "pulse", "route", "reason_not_prescribed",
+    "washout_completed",
+    # accepted because the records' medication document carries them; the rules do not read them
+    "tolerated", "investigational"})
+_LAB_FIELDS = frozenset({"test", "value", "unit", "date"})
+
+
+def _known(obj: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    for key in obj:
+        if key not in allowed:
+            name = f"{where}.{key}" if where else str(key)
+            raise InputError(name, f"unknown field; known: {', '.join(sorted(allowed))}")
+
+
+def _known_items(doc: Mapping[str, Any], key: str, allowed: set[str]) -> list[Any]:
+    items = _list(doc, key)
+    for i, item in enumerate(items):
+        _known(item, frozenset(allowed), f"{key}[{i}]")
+    return items
+
+
+def _medication(m: Mapping[str, Any], where: str) -> MedicationCourse:
+    _known(m, _MEDICATION_FIELDS, where)
+    pulse = m.get("pulse", False)
+    if not isinstance(pulse, bool):
+        raise InputError(f"{where}.pulse", "must be true or false")
+    if "date" in m and m["date"] is not None:
+        if not pulse:
+            raise InputError(f"{where}.date", "is the date of a single pulse; give pulse: true, "
+                                              "or start/stop for a course")
+        if m.get("start") is not None or m.get("stop") is not None:
+            raise InputError(f"{where}.date", "give either date (one pulse) or start/stop, not both")
+        start = stop = _parse_date(m["date"], f"{where}.date")
+    else:
+        if pulse and m.get("start") is None:
+            raise InputError(f"{where}.date", "a pulse needs its date (or start and stop for a series)")
+        start = _parse_date(_get(m, "start", where), f"{where}.start")
+        stop = _parse_date(m.get("stop"), f"{where}.stop", optional=True)
+        if pulse and stop is None:
+            stop = start  # a pulse given by its start alone is one infusion on that day
+    return MedicationCourse(
+        drug=_get(m, "drug", where),
+        start=start,
+        daily_dose_mg=m.get("daily_dose_mg"),
+        stop=stop,
+        pulse=pulse,
+        reason_not_prescribed=m.get("reason_not_prescribed"),
+        route=m.get("route"),
+        washout_completed=_parse_date(m.get("washout_completed"), f"{where}.washout_completed",
+                                      optional=True),
+    )
+
+
+def _lab(x: Mapping[str, Any], where: str) -> LabResult:
+    _known(x, _LAB_FIELDS, where)
+    test = _get(x, "test", where)
+    value = _get(x, "value", where)
+    if not isinstance(test, str) or test not in CANONICAL_UNIT:
+        raise InputError(f"{where}.test", f"unknown lab test {test!r}; known: {', '.join(CANONICAL_UNIT)}")
+    unit = x.get("unit")
+    if unit is not None and unit != CANONICAL_UNIT[test]:
+        if not isinstance(unit, str):
+            raise InputError(f"{where}.unit", "must be a unit text")
+        _check_number(value, f"{where}.value", low=0, high=1e7)
+        try:
+            value = to_canonical(test, value, unit)
+        except InputError as e:
+            raise InputError(f"{where}.{e.field}", e.message) from None
+    return LabResult(test=test, value=value,
+                     date=_parse_date(_get(x, "date", where), f"{where}.date"))
 
 
 def _list(doc: Mapping[str, Any], key: str) -> list[Any]:

@@ -8,15 +8,23 @@ from lupuscare.rules.alert import SEVERITY_ORDER, Alert
 from lupuscare.rules.config import DEFAULT_CONFIG, RuleConfig
 from lupuscare.rules.context import PatientContext
 from lupuscare.rules.glucocorticoids import rule_glucocorticoid_above_target
-from lupuscare.rules.haematology import rule_new_leukopenia, rule_new_thrombocytopenia
+from lupuscare.rules.haematology import (
+    rule_anaemia,
+    rule_cytopenia_worsening,
+    rule_neutropenia,
+    rule_new_leukopenia,
+    rule_new_thrombocytopenia,
+)
 from lupuscare.rules.hydroxychloroquine import (
+    rule_antimalarial_weight_stale,
+    rule_chloroquine_dose_above_cap,
     rule_hcq_dose_above_cap,
     rule_hcq_not_prescribed,
     rule_hcq_recently_started,
     rule_hcq_retinal_screening_due,
     rule_hcq_weight_missing,
 )
-from lupuscare.rules.pregnancy import rule_teratogen_without_contraception
+from lupuscare.rules.pregnancy import rule_teratogen_washout, rule_teratogen_without_contraception
 from lupuscare.rules.red_flags import (
     rule_red_flag_chest_pain,
     rule_red_flag_fever_on_immunosuppressants,
@@ -36,6 +44,8 @@ RULES: tuple[Rule, ...] = (
     rule_red_flag_foamy_urine_swollen_legs,
     rule_hcq_dose_above_cap,
     rule_hcq_weight_missing,
+    rule_chloroquine_dose_above_cap,
+    rule_antimalarial_weight_stale,
     rule_hcq_retinal_screening_due,
     rule_hcq_not_prescribed,
     rule_hcq_recently_started,
@@ -44,7 +54,11 @@ RULES: tuple[Rule, ...] = (
     rule_egfr_fall,
     rule_new_thrombocytopenia,
     rule_new_leukopenia,
+    rule_neutropenia,
+    rule_anaemia,
+    rule_cytopenia_worsening,
     rule_teratogen_without_contraception,
+    rule_teratogen_washout,
 )
 
 

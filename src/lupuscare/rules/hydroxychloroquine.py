@@ -1,4 +1,5 @@
-"""Hydroxychloroquine rules: dose cap, retinal screening, "no HCQ and no reason", too early to judge.
+"""Antimalarial rules: hydroxychloroquine and chloroquine dose caps (from a current weight),
+retinal screening, "no HCQ and no reason", too early to judge.
 
 Sources (clinical-instruments.md section 10.1):
 - AAO 2016: Marmor MF, Kellner U, Lai TYY, Melles RB, Mieler WF. Recommendations on screening for
@@ -18,12 +19,26 @@ from lupuscare.rules.config import DEFAULT_CONFIG, RuleConfig
 from lupuscare.rules.context import PatientContext
 
 HCQ = "hydroxychloroquine"
+CQ = "chloroquine"
+ANTIMALARIALS = (HCQ, CQ)
 
 # Dose cap: at most 5.0 mg/kg *actual* body weight per day; above it the rule fires (5.0 is fine).
 # AAO 2016 abstract ("daily HCQ use of ≤5.0 mg/kg real weight"), verified via its abstract
 # (clinical-instruments.md 10.1 [seen]); EULAR 2023 abstract, verified: "target dose 5 mg/kg real
 # body weight/day".
 HCQ_MAX_MG_PER_KG_DAY = 5.0
+# Chloroquine: at most 2.3 mg/kg *actual* body weight per day; above it the rule fires (2.3 is
+# fine). AAO 2016 abstract, verified (indexed abstract of Marmor et al. 2016, and linkoph.com):
+# "There are no similar demographic data for CQ, but dose comparisons in older literature suggest
+# using ≤2.3 mg/kg real weight." The same retinal screening schedule applies (the AAO
+# recommendations cover both drugs).
+CQ_MAX_MG_PER_KG_DAY = 2.3
+CQ_DOSE_CITATION = (
+    "Marmor MF et al. AAO recommendations on screening for chloroquine and hydroxychloroquine "
+    "retinopathy (2016 revision). Ophthalmology 2016;123:1386-94 (chloroquine ≤2.3 mg/kg real "
+    "weight/day)"
+)
+MAX_MG_PER_KG_DAY = {HCQ: HCQ_MAX_MG_PER_KG_DAY, CQ: CQ_MAX_MG_PER_KG_DAY}
 HCQ_DOSE_CITATION = (
     "Marmor MF et al. AAO recommendations on screening for chloroquine and hydroxychloroquine "
     "retinopathy (2016 revision). Ophthalmology 2016;123:1386-94 (max 5.0 mg/kg real weight/day); "
@@ -64,55 +79,131 @@ HCQ_FOR_ALL_CITATION = (
 )
 
 
-def _hcq_daily_dose(ctx: PatientContext) -> float | None:
-    courses = ctx.active([HCQ])
+def _daily_dose(ctx: PatientContext, drug: str) -> float | None:
+    """Today's scheduled daily dose of an antimalarial (pulses are not a way to give it)."""
+    courses = [m for m in ctx.active([drug]) if not m.pulse]
     if not courses:
         return None
     return float(sum(m.daily_dose_mg or 0.0 for m in courses))
 
 
-def hcq_mg_per_kg_today(ctx: PatientContext) -> float | None:
-    """Today's hydroxychloroquine dose per kg of actual body weight, if on HCQ with a weight."""
-    dose = _hcq_daily_dose(ctx)
-    if dose is None or ctx.weight_kg is None:
+def _hcq_daily_dose(ctx: PatientContext) -> float | None:
+    return _daily_dose(ctx, HCQ)
+
+
+def weight_status(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> str:
+    """'missing', 'stale' (measured more than ``weight_max_age_months`` ago), 'current' or
+    'undated' (no weight date recorded: used, and said so in the alert's evidence)."""
+    if ctx.weight_kg is None or (ctx.weight_date is not None and ctx.weight_date > ctx.today):
+        return "missing"
+    if ctx.weight_date is None:
+        return "undated"
+    if ctx.today > add_months(ctx.weight_date, config.weight_max_age_months):
+        return "stale"
+    return "current"
+
+
+def _dose_weight(ctx: PatientContext, config: RuleConfig) -> float | None:
+    """The weight a dose check may use: a current (or undated) one, never a stale one."""
+    return ctx.weight_kg if weight_status(ctx, config) in ("current", "undated") else None
+
+
+def mg_per_kg_today(ctx: PatientContext, drug: str, config: RuleConfig = DEFAULT_CONFIG) -> float | None:
+    """Today's dose of ``drug`` per kg of actual body weight, if on it with a usable weight."""
+    dose = _daily_dose(ctx, drug)
+    weight = _dose_weight(ctx, config)
+    if dose is None or weight is None:
         return None
-    return mg_per_kg_day(dose, ctx.weight_kg)
+    return mg_per_kg_day(dose, weight)
+
+
+def hcq_mg_per_kg_today(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> float | None:
+    """Today's hydroxychloroquine dose per kg of actual body weight, if on HCQ with a weight."""
+    return mg_per_kg_today(ctx, HCQ, config)
+
+
+def _weight_note(ctx: PatientContext, config: RuleConfig) -> str:
+    if weight_status(ctx, config) == "undated":
+        return f"{ctx.weight_kg:g} kg, date of the weight not recorded"
+    return f"{ctx.weight_kg:g} kg on {ctx.weight_date.isoformat()}"
+
+
+def _dose_alert(ctx: PatientContext, config: RuleConfig, drug: str, code: str, citation: str,
+                certainty) -> Alert | None:
+    mg_kg = mg_per_kg_today(ctx, drug, config)
+    cap = MAX_MG_PER_KG_DAY[drug]
+    if mg_kg is None or not mg_kg > cap:
+        return None
+    dose = _daily_dose(ctx, drug)
+    limit_mg = cap * ctx.weight_kg
+    return Alert(
+        code=code,
+        severity="warning",
+        message=(f"{drug.capitalize()} {dose:g} mg/day is {mg_kg:.2f} mg/kg/day of actual body weight "
+                 f"({_weight_note(ctx, config)}), above {cap:g} mg/kg/day "
+                 f"(at most {limit_mg:.0f} mg/day at this weight); review the dose."),
+        evidence={"daily_dose_mg": dose, "weight_kg": ctx.weight_kg, "weight_date": ctx.weight_date,
+                  "weight_status": weight_status(ctx, config),
+                  "mg_per_kg_day": round(mg_kg, 3), "limit_mg_per_kg_day": cap},
+        citation=citation,
+        certainty=certainty,
+    )
 
 
 def rule_hcq_dose_above_cap(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> Alert | None:
-    mg_kg = hcq_mg_per_kg_today(ctx)
-    if mg_kg is None or not mg_kg > HCQ_MAX_MG_PER_KG_DAY:
-        return None
-    dose = _hcq_daily_dose(ctx)
-    limit_mg = HCQ_MAX_MG_PER_KG_DAY * ctx.weight_kg
-    return Alert(
-        code="hcq_dose_above_5_mg_kg",
-        severity="warning",
-        message=(f"Hydroxychloroquine {dose:g} mg/day is {mg_kg:.2f} mg/kg/day of actual body weight "
-                 f"({ctx.weight_kg:g} kg), above {HCQ_MAX_MG_PER_KG_DAY:g} mg/kg/day "
-                 f"(at most {limit_mg:.0f} mg/day at this weight); review the dose."),
-        evidence={"daily_dose_mg": dose, "weight_kg": ctx.weight_kg, "weight_date": ctx.weight_date,
-                  "mg_per_kg_day": round(mg_kg, 3), "limit_mg_per_kg_day": HCQ_MAX_MG_PER_KG_DAY},
-        citation=HCQ_DOSE_CITATION,
-        certainty="verified",
-    )
+    return _dose_alert(ctx, config, HCQ, "hcq_dose_above_5_mg_kg", HCQ_DOSE_CITATION, "verified")
+
+
+def rule_chloroquine_dose_above_cap(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> Alert | None:
+    return _dose_alert(ctx, config, CQ, "chloroquine_dose_above_cap", CQ_DOSE_CITATION, "verified")
+
+
+def _on_antimalarial(ctx: PatientContext) -> dict[str, float]:
+    return {d: dose for d in ANTIMALARIALS if (dose := _daily_dose(ctx, d)) is not None}
 
 
 def rule_hcq_weight_missing(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> Alert | None:
     """Without a weight the dose cap cannot be checked: say so rather than stay silent."""
-    if _hcq_daily_dose(ctx) is None or ctx.weight_kg is not None:
+    on = _on_antimalarial(ctx)
+    if not on or weight_status(ctx, config) != "missing":
         return None
+    names = " and ".join(on)
     return Alert(
         code="hcq_weight_missing",
         severity="info",
-        message="On hydroxychloroquine but no body weight is recorded: the 5 mg/kg/day dose check cannot run.",
-        evidence={"daily_dose_mg": _hcq_daily_dose(ctx)},
-        citation=HCQ_DOSE_CITATION,
+        message=(f"On {names} but no body weight is recorded: the mg/kg/day dose check "
+                 "(hydroxychloroquine 5, chloroquine 2.3) cannot run."),
+        evidence={"daily_dose_mg": on.get(HCQ), "daily_doses_mg": on},
+        citation=HCQ_DOSE_CITATION if HCQ in on else CQ_DOSE_CITATION,
         certainty="verified",
     )
 
 
-def hcq_risk_factors(ctx: PatientContext) -> list[str]:
+def rule_antimalarial_weight_stale(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> Alert | None:
+    """A weight older than ``weight_max_age_months`` is not used for the dose check: ask for a
+    current one, and say what the old weight would give (a warning when that is above the cap)."""
+    on = _on_antimalarial(ctx)
+    if not on or weight_status(ctx, config) != "stale":
+        return None
+    at_old = {d: round(mg_per_kg_day(dose, ctx.weight_kg), 3) for d, dose in on.items()}
+    above = [d for d, v in at_old.items() if v > MAX_MG_PER_KG_DAY[d]]
+    detail = "; ".join(f"{d} {on[d]:g} mg/day = {at_old[d]:.2f} mg/kg/day at that weight "
+                       f"(cap {MAX_MG_PER_KG_DAY[d]:g})" for d in on)
+    return Alert(
+        code="antimalarial_weight_stale",
+        severity="warning" if above else "info",
+        message=(f"The last weight ({ctx.weight_kg:g} kg on {ctx.weight_date.isoformat()}) is more than "
+                 f"{config.weight_max_age_months} months old, so the dose check does not use it: "
+                 f"record a current weight. {detail}."),
+        evidence={"weight_kg": ctx.weight_kg, "weight_date": ctx.weight_date,
+                  "max_age_months": config.weight_max_age_months, "daily_doses_mg": on,
+                  "mg_per_kg_day_at_stale_weight": at_old, "above_cap_at_stale_weight": above},
+        citation=HCQ_DOSE_CITATION if HCQ in on else CQ_DOSE_CITATION,
+        certainty="project-decision",
+    )
+
+
+def hcq_risk_factors(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> list[str]:
     """Major retinopathy risk factors present today (AAO 2016), by name."""
     found: list[str] = []
     rf = ctx.hcq_risk_factors
@@ -123,35 +214,40 @@ def hcq_risk_factors(ctx: PatientContext) -> list[str]:
         found.append("tamoxifen")
     if rf.retinal_or_macular_disease:
         found.append("retinal_or_macular_disease")
-    mg_kg = hcq_mg_per_kg_today(ctx)
+    mg_kg = hcq_mg_per_kg_today(ctx, config)
     if mg_kg is not None and mg_kg > HCQ_MAX_MG_PER_KG_DAY:
         found.append("dose_above_5_mg_kg")
+    cq_mg_kg = mg_per_kg_today(ctx, CQ, config)
+    if cq_mg_kg is not None and cq_mg_kg > CQ_MAX_MG_PER_KG_DAY:
+        found.append("chloroquine_dose_above_2_3_mg_kg")
     return found
 
 
-def retinal_screening_due(ctx: PatientContext) -> tuple[date, str] | None:
-    """The next retinal screening due date and which part of the schedule it is, if on HCQ.
+def retinal_screening_due(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> tuple[date, str] | None:
+    """The next retinal screening due date and which part of the schedule it is, if on
+    hydroxychloroquine or chloroquine (AAO 2016 covers both with one schedule).
 
-    Years of use count from the first recorded hydroxychloroquine course (cumulative exposure is
-    what raises the risk; gaps are not subtracted, which errs towards screening earlier).
+    Years of use count from the first recorded course of either drug (cumulative exposure is what
+    raises the risk; gaps are not subtracted, which errs towards screening earlier).
     """
-    if not ctx.active([HCQ]):
+    if not _on_antimalarial(ctx):
         return None
     starts = [m.start for m in ctx.medications
-              if m.drug == HCQ and m.reason_not_prescribed is None and not m.pulse and m.start <= ctx.today]
+              if m.drug in ANTIMALARIALS and m.reason_not_prescribed is None and not m.pulse
+              and m.start <= ctx.today]
     first = min(starts)
     lookback = add_years(first, -BASELINE_EXAM_LOOKBACK_YEARS)
     exams = sorted(d for d in ctx.eye_exams if lookback <= d <= ctx.today)
     if not exams:
         return add_years(first, BASELINE_WITHIN_YEARS), "baseline"
     after_last = add_years(exams[-1], SCREENING_INTERVAL_YEARS)
-    if hcq_risk_factors(ctx):
+    if hcq_risk_factors(ctx, config):
         return after_last, "annual (major risk factor present)"
     return max(add_years(first, ANNUAL_FROM_YEARS_OF_USE), after_last), "annual from 5 years of use"
 
 
 def rule_hcq_retinal_screening_due(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> Alert | None:
-    due = retinal_screening_due(ctx)
+    due = retinal_screening_due(ctx, config)
     if due is None:
         return None
     due_date, kind = due
@@ -162,10 +258,11 @@ def rule_hcq_retinal_screening_due(ctx: PatientContext, config: RuleConfig = DEF
     return Alert(
         code="hcq_retinal_screening_due",
         severity="warning",
-        message=(f"Retinal screening for hydroxychloroquine is due {when} ({kind}): automated visual "
-                 "fields and spectral-domain OCT."),
+        message=(f"Retinal screening for {' and '.join(_on_antimalarial(ctx))} is due {when} ({kind}): "
+                 "automated visual fields and spectral-domain OCT."),
         evidence={"schedule": kind, "last_eye_exam": exams[-1] if exams else None,
-                  "risk_factors": hcq_risk_factors(ctx)},
+                  "drugs": sorted(_on_antimalarial(ctx)),
+                  "risk_factors": hcq_risk_factors(ctx, config)},
         citation=SCREENING_CITATION,
         certainty="single-source",
         due_date=due_date,
@@ -173,8 +270,8 @@ def rule_hcq_retinal_screening_due(ctx: PatientContext, config: RuleConfig = DEF
 
 
 def rule_hcq_not_prescribed(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> Alert | None:
-    if ctx.active([HCQ]):
-        return None
+    if ctx.active([HCQ]) or ctx.active([CQ]):
+        return None  # on an antimalarial: chloroquine is the alternative, not a reason to add HCQ
     reasons = [m for m in ctx.medications
                if m.drug == HCQ and m.reason_not_prescribed is not None and m.start <= ctx.today]
     if reasons:
@@ -192,14 +289,14 @@ def rule_hcq_not_prescribed(ctx: PatientContext, config: RuleConfig = DEFAULT_CO
 
 def hcq_too_early_to_judge(ctx: PatientContext) -> bool:
     """True while the current hydroxychloroquine course is under 3 months old."""
-    courses = ctx.active([HCQ])
+    courses = [m for m in ctx.active([HCQ]) if not m.pulse]
     return bool(courses) and ctx.today < add_months(max(m.start for m in courses), HCQ_TOO_EARLY_MONTHS)
 
 
 def rule_hcq_recently_started(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> Alert | None:
     if not hcq_too_early_to_judge(ctx):
         return None
-    start = max(m.start for m in ctx.active([HCQ]))
+    start = max(m.start for m in ctx.active([HCQ]) if not m.pulse)
     judge_from = add_months(start, HCQ_TOO_EARLY_MONTHS)
     return Alert(
         code="hcq_started_under_3_months",

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lupuscare.clinical.glucocorticoids import MG_EQUIVALENT_TO_5MG_PREDNISONE
+from lupuscare.clinical.glucocorticoids import NON_SYSTEMIC_ROUTES
+from lupuscare.clinical.vocabulary import drugs_of_class
 from lupuscare.rules.alert import Alert
 from lupuscare.rules.config import DEFAULT_CONFIG, RuleConfig
-from lupuscare.rules.context import DiaryRedFlag, PatientContext
-from lupuscare.rules.pregnancy import TERATOGENS
+from lupuscare.rules.context import DiaryRedFlag, MedicationCourse, PatientContext
+from lupuscare.rules.exposure import cell_therapy_on, exposed_on, immunosuppression_window
 
 RED_FLAG_CITATION = (
     "Project safety decision (lupuscare docs/rules.md): SLEDAI-2K organ-threatening descriptors "
@@ -24,11 +25,46 @@ RED_FLAG_CITATION = (
     "exclude infection"
 )
 
-# Drugs that make a fever a possible serious infection (systemic glucocorticoids at any dose count).
-IMMUNOSUPPRESSANTS: frozenset[str] = TERATOGENS | frozenset({
-    "azathioprine", "tacrolimus", "voclosporin", "ciclosporin", "belimumab", "anifrolumab",
-    "rituximab", "obinutuzumab",
-}) | frozenset(MG_EQUIVALENT_TO_5MG_PREDNISONE)
+# Drugs that make a fever a possible serious infection, from the vocabulary's drug classes (one
+# source): every immunosuppressant (azathioprine, mycophenolate, methotrexate, cyclophosphamide,
+# calcineurin inhibitors, leflunomide), every biologic (belimumab, anifrolumab and the B-cell
+# depleting rituximab and obinutuzumab) and systemic glucocorticoids at any dose (a topical,
+# inhaled or other non-systemic route does not count). Immunomodulators (thalidomide,
+# lenalidomide) and antimalarials are not immunosuppressants here. Exposure lasts while a course
+# is active, and after the last dose for B-cell depletion and IV pulses (rules.exposure); a
+# cell-therapy infusion (MSC, CAR-T) counts for its window too.
+IMMUNOSUPPRESSANTS: frozenset[str] = (drugs_of_class("immunosuppressant") | drugs_of_class("biologic")
+                                      | drugs_of_class("glucocorticoid"))
+
+
+def _immunosuppressive(m: MedicationCourse) -> bool:
+    if m.drug not in IMMUNOSUPPRESSANTS:
+        return False
+    return m.drug not in drugs_of_class("glucocorticoid") or (m.route or "oral") not in NON_SYSTEMIC_ROUTES
+
+
+def immunosuppression_today(ctx: PatientContext) -> dict[str, str]:
+    """What makes a fever today a possible serious infection: name -> why (plain words)."""
+    why: dict[str, str] = {}
+    for m in ctx.medications:
+        if not _immunosuppressive(m):
+            continue
+        window = immunosuppression_window(m)
+        if not exposed_on(m, window, ctx.today):
+            continue
+        name = m.drug.replace("_", " ")
+        if m.active_on(ctx.today) and not m.pulse:
+            text = "taking it"
+        else:
+            given = ("IV pulse on " + m.start.isoformat() if m.pulse and m.start == m.stop
+                     else ("IV pulses from " if m.pulse else "taken from ") + m.start.isoformat()
+                     + (f" to {m.stop.isoformat()}" if m.stop else ""))
+            text = given + (f"; counts for {window.describe()}" if window else "")
+        if name not in why or text == "taking it":
+            why[name] = text
+    for product, day, _last in cell_therapy_on(ctx):
+        why[f"{product.replace('_', '-').upper()} cell therapy"] = f"infused on {day.isoformat()}"
+    return why
 
 
 def _recent(ctx: PatientContext, flag: str, config: RuleConfig) -> list[DiaryRedFlag]:
@@ -79,12 +115,17 @@ def rule_red_flag_seizure(ctx: PatientContext, config: RuleConfig = DEFAULT_CONF
 def rule_red_flag_fever_on_immunosuppressants(ctx: PatientContext,
                                               config: RuleConfig = DEFAULT_CONFIG) -> Alert | None:
     hits = _recent(ctx, "fever", config)
-    drugs = sorted({m.drug for m in ctx.active(IMMUNOSUPPRESSANTS)})
-    if not hits or not drugs:
+    if not hits:
         return None
-    return _alert("diary_fever_on_immunosuppressants", "fever while on " + ", ".join(d.replace("_", " ") for d in drugs),
+    why = immunosuppression_today(ctx)
+    if not why:
+        return None
+    names = sorted(why)
+    drugs = sorted({m.drug for m in ctx.medications if m.drug.replace("_", " ") in why})
+    return _alert("diary_fever_on_immunosuppressants",
+                  "fever while on " + ", ".join(f"{n} ({why[n]})" for n in names),
                   "Contact the patient today: exclude serious infection before calling it a flare.",
-                  [h.date for h in hits], {"drugs": drugs})
+                  [h.date for h in hits], {"drugs": drugs, "exposures": why})
 
 
 def rule_red_flag_foamy_urine_swollen_legs(ctx: PatientContext,

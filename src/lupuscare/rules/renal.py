@@ -17,7 +17,7 @@ from lupuscare.rules.context import PatientContext
 UPCR_WORKUP_G_PER_G = 0.5
 UPCR_CITATION = (
     "KDIGO 2024 Clinical Practice Guideline for the Management of Lupus Nephritis. Kidney Int "
-    "2024;105(1S):S1-S69 (work-up and biopsy for proteinuria ≥0.5 g/g)"
+    "2024;105(1S):S1-S69 (work-up and biopsy for proteinuria ≥0.5 g/g UPCR or ≥0.5 g/day)"
 )
 
 # A fall in eGFR of 25% or more from baseline (fires at 25.0%).
@@ -38,29 +38,49 @@ EGFR_CITATION = (
 )
 
 
+# The 24-hour urine protein counts the same way: ≥ 0.5 g/day. KDIGO 2024 (seen in a secondary
+# report, The Rheumatologist 2024: "proceed with biopsy if quantified proteinuria is greater than
+# 0.5 g/day"; EULAR/ERA-EDTA 2019 table seen: "proteinuria ≥0.5 g/24 h"). Certainty: single-source.
+URINE_PROTEIN_24H_WORKUP_G_PER_DAY = 0.5
+_UNITS = {"upcr": "g/g", "urine_protein_24h": "g/day"}
+_NAMES = {"upcr": "UPCR", "urine_protein_24h": "24-hour urine protein"}
+_THRESHOLD = {"upcr": UPCR_WORKUP_G_PER_G, "urine_protein_24h": URINE_PROTEIN_24H_WORKUP_G_PER_DAY}
+
+
 def rule_proteinuria_workup(ctx: PatientContext, config: RuleConfig = DEFAULT_CONFIG) -> Alert | None:
-    history = ctx.lab_history("upcr")
-    if not history or not history[-1].value >= UPCR_WORKUP_G_PER_G:
+    """New or rising proteinuria by either measure, read as one timeline (UPCR in g/g and the
+    24-hour protein in g/day are compared on the same 0.5 threshold, as KDIGO does)."""
+    history = sorted(ctx.lab_history("upcr") + ctx.lab_history("urine_protein_24h"),
+                     key=lambda x: (x.date, x.test))
+    if not history or not history[-1].value >= _THRESHOLD[history[-1].test]:
         return None
     latest = history[-1]
     previous = history[-2] if len(history) > 1 else None
-    if previous is None or previous.value < UPCR_WORKUP_G_PER_G:
+    if previous is None or previous.value < _THRESHOLD[previous.test]:
         change = "new"
     elif latest.value > previous.value:
         change = "rising"
     else:
         return None  # already known and not rising
-    since = "" if previous is None else f" (previous {previous.value:g} g/g on {previous.date.isoformat()})"
+    since = ("" if previous is None else
+             f" (previous {_NAMES[previous.test]} {previous.value:g} {_UNITS[previous.test]} on "
+             f"{previous.date.isoformat()})")
+    evidence = {"test": latest.test, "value": latest.value, "unit": _UNITS[latest.test],
+                "date": latest.date, "change": change,
+                "previous_test": previous.test if previous else None,
+                "previous_value": previous.value if previous else None,
+                "previous_date": previous.date if previous else None,
+                "threshold": _THRESHOLD[latest.test]}
+    if latest.test == "upcr":  # the keys this alert has always carried
+        evidence |= {"upcr_g_per_g": latest.value, "threshold_g_per_g": UPCR_WORKUP_G_PER_G,
+                     "previous_upcr_g_per_g": previous.value if previous and previous.test == "upcr" else None}
     return Alert(
         code="proteinuria_nephritis_workup",
         severity="warning",
-        message=(f"{change.capitalize()} proteinuria: UPCR {latest.value:g} g/g on "
-                 f"{latest.date.isoformat()}{since}. Work up for lupus nephritis (urine sediment, "
-                 "repeat UPCR, kidney function, consider kidney biopsy)."),
-        evidence={"upcr_g_per_g": latest.value, "date": latest.date, "change": change,
-                  "previous_upcr_g_per_g": previous.value if previous else None,
-                  "previous_date": previous.date if previous else None,
-                  "threshold_g_per_g": UPCR_WORKUP_G_PER_G},
+        message=(f"{change.capitalize()} proteinuria: {_NAMES[latest.test]} {latest.value:g} "
+                 f"{_UNITS[latest.test]} on {latest.date.isoformat()}{since}. Work up for lupus "
+                 "nephritis (urine sediment, repeat UPCR, kidney function, consider kidney biopsy)."),
+        evidence=evidence,
         citation=UPCR_CITATION,
         certainty="single-source",
     )

@@ -173,7 +173,7 @@ COURSE_LOOKBACK_DAYS = 3650
 # The lab tests the rules read (``ctx.lab_history(...)`` in lupuscare.rules); loading only these
 # keeps the seam fast on long records. tests/web_clinic/test_alerts.py checks the list against the
 # rules' source, so a rule reading a new test fails that test until it is added here.
-RULE_LAB_TESTS = ("upcr", "egfr", "platelets", "wbc")
+RULE_LAB_TESTS = ("upcr", "urine_protein_24h", "egfr", "platelets", "wbc", "neutrophils", "hemoglobin")
 # Record routes the glucocorticoid conversion treats as systemic ("oral" is the rules' default).
 _SYSTEMIC_ROUTES = {"oral": None, "iv": "iv", "sc": "sc", "im": "im"}
 
@@ -210,9 +210,26 @@ def diary_red_flags(entries) -> list[DiaryRedFlag]:
     return flags
 
 
+def weight_date(patient: Patient) -> dt.date | None:
+    """When the current weight was recorded: the first history row of the latest run of rows
+    holding the current value (django-simple-history keeps every change of the patient). None
+    when no weight is recorded."""
+    if patient.weight_kg is None:
+        return None
+    tz = timezone.get_default_timezone()
+    since = None
+    for weight, at in (patient.history.order_by("-history_date", "-history_id")
+                       .values_list("weight_kg", "history_date")[:200]):
+        if weight != patient.weight_kg:
+            break
+        since = at
+    return since.astimezone(tz).date() if since is not None else None
+
+
 def rule_context(patient: Patient, today: dt.date) -> PatientContext:
-    """``patient``'s record as of ``today`` for ``lupuscare.rules.evaluate`` (six queries,
-    whatever the size of the record)."""
+    """``patient``'s record as of ``today`` for ``lupuscare.rules.evaluate`` (seven queries,
+    whatever the size of the record). The weight's date is when it was recorded
+    (``weight_date``), so a weight older than the rules accept is flagged, not used."""
     from lupuscare.web.clinic.models import Contraception, EyeExam
 
     tz = timezone.get_default_timezone()
@@ -238,6 +255,7 @@ def rule_context(patient: Patient, today: dt.date) -> PatientContext:
         birth_date=patient.birth_date,
         sex=patient.sex,
         weight_kg=patient.weight_kg,
+        weight_date=weight_date(patient),
         can_become_pregnant=patient.can_become_pregnant,
         contraception_recorded=contraception,
         eye_exams=eye_exams,

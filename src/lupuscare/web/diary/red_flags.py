@@ -3,8 +3,11 @@
 Which reports are red flags is decided in one place, ``lupuscare.rules.red_flags`` (chest pain on
 breathing, shortness of breath, a seizure, fever while on an immunosuppressant, foamy urine with
 swollen legs). The patient's entry is run through exactly those rules with a one-day window, on a
-context holding only what they read: this entry's reports and the medicines active that day. What
-counts as a reported fever is the core's ``lupuscare.clinical.diary.FEVER_FROM_RATING`` (one source). The context
+context holding only what they read: this entry's reports and the medicines that expose the patient
+that day, which for the fever rule includes IV pulses and B-cell depleting antibodies stopped
+within their window (``lupuscare.rules.exposure``): every course started by that day is passed and
+the core rule decides. What counts as a reported fever is the core's
+``lupuscare.clinical.diary.FEVER_FROM_RATING`` (one source). The context
 deliberately leaves out labs, so a lab value the rules cannot read never stops the patient's
 warning.
 
@@ -48,6 +51,12 @@ RED_FLAG_RULES = (
     rule_red_flag_foamy_urine_swollen_legs,
 )
 SAME_DAY = RuleConfig(red_flag_window_days=1)
+# Courses that stopped up to this long before the entry are passed to the rules: longer than any
+# window after a last dose in lupuscare.rules.exposure (12 calendar months at most), so the core
+# rule, not this query, decides what still exposes the patient.
+EXPOSURE_LOOKBACK_DAYS = 400
+# Record routes as the rules name them (as the clinic's context seam does): "oral" is the default.
+_SYSTEMIC_ROUTES = {"oral": None, "iv": "iv", "sc": "sc", "im": "im"}
 
 # What the patient reads for each rule code (plain words; the clinician reads the rule's message).
 PATIENT_WORDS: dict[str, str] = {
@@ -80,11 +89,13 @@ def entry_context(entry: DiaryEntry) -> PatientContext:
     flags = [DiaryRedFlag(flag=s, date=day) for s in entry.warning_signs]
     if (entry.symptoms or {}).get("fever", 0) >= FEVER_FROM_RATING:
         flags.append(DiaryRedFlag(flag="fever", date=day))
+    since = day - dt.timedelta(days=EXPOSURE_LOOKBACK_DAYS)
     courses = [
         MedicationCourse(drug=c.drug, start=c.start, stop=c.stop, pulse=c.pulse,
+                         route=_SYSTEMIC_ROUTES.get(c.route, c.route),
                          daily_dose_mg=c.daily_dose_mg if c.daily_dose_mg is not None else 0.0)
         for c in CourseRow.objects.filter(patient=entry.patient, start__lte=day)
-        .filter(Q(stop__isnull=True) | Q(stop__gte=day))
+        .filter(Q(stop__isnull=True) | Q(stop__gte=since))
     ]
     return PatientContext(today=day, medications=tuple(courses), diary_red_flags=tuple(flags))
 
