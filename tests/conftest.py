@@ -1,12 +1,15 @@
 """Shared test configuration.
 
 Tests that touch the database are marked ``database`` automatically, so ``make test`` can run
-exactly those a second time on PostgreSQL.
+exactly those a second time on PostgreSQL. The shared fixtures (``world`` and its logged-in
+clients) live in ``tests/fixtures/`` and are registered here once for every directory.
 """
 
 from __future__ import annotations
 
 import pytest
+
+pytest_plugins = ["fixtures.world"]
 
 # Not django_db_blocker or django_db_setup: pytest-django pulls those into every test (autouse).
 _DB_FIXTURES = {"db", "transactional_db", "live_server", "client", "admin_client",

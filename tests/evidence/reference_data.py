@@ -1,7 +1,7 @@
 """Loaders for the two reference sets the evidence tests reproduce.
 
-``PUBLISHED``: /work/shared/data/meta-analysis-reference-values.json (published metafor
-docs/tests, statsmodels tests; each entry names its source). ``METAFOR``:
+``PUBLISHED``: tests/evidence/data/meta-analysis-reference-values.json (published metafor
+docs/tests, statsmodels tests; each entry names its source; provenance in data/README.md). ``METAFOR``:
 tests/evidence/data/metafor_reference.json, written by tools/metafor/make_reference.R.
 """
 
@@ -16,7 +16,7 @@ import numpy as np
 from lupuscare.evidence import EffectSizes, escalc
 
 HERE = Path(__file__).parent
-PUBLISHED_PATH = Path("/work/shared/data/meta-analysis-reference-values.json")
+PUBLISHED_PATH = HERE / "data" / "meta-analysis-reference-values.json"
 METAFOR_PATH = HERE / "data" / "metafor_reference.json"
 
 

@@ -1,4 +1,4 @@
-"""Every value in /work/shared/data/meta-analysis-reference-values.json, reproduced.
+"""Every value in tests/evidence/data/meta-analysis-reference-values.json, reproduced.
 
 One test case per published number, to the precision it was printed with (half a unit in the
 last printed decimal). Each case id names the data set, the analysis and the quantity; the

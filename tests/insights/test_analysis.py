@@ -16,6 +16,7 @@ from lupuscare.insights.validation import detection_rate, false_positive_rate, r
 from .insights_helpers import START
 
 
+@pytest.mark.slow  # many random Holm comparisons, ~12 s
 def test_holm_matches_statsmodels():
     rng = np.random.default_rng(11)
     for _ in range(50):
@@ -61,6 +62,7 @@ def test_planted_effect_shows_with_the_right_sign_and_size():
     assert sum(i.estimate.ci_low < -1.5 < i.estimate.ci_high for i in shown) >= len(shown) - 1
 
 
+@pytest.mark.slow  # Monte-Carlo over null patients, ~20 s
 def test_false_positive_rate_on_null_patients_is_at_most_nominal():
     # 200 null patients (no planted effect): at most 5% may be shown any insight at all.
     rate = false_positive_rate(n_patients=200, days=180, first_seed=7_000_000)

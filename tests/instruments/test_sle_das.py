@@ -115,3 +115,26 @@ def test_explanation_names_each_term_and_source():
     assert items["arthritis"] == "input:joints.swollen_28=3"
     assert items["thrombocytopenia"].startswith("lab:platelets=50")
     assert "unverified" in r.version
+
+
+# Jesus 2019 Table 1 / sle-das.eu: localized = "only above the neck"; generalized = "below the
+# neck (with or without rash above the neck)". The two items cannot both score.
+@pytest.mark.parametrize(("findings", "expected", "items"), [
+    (["rash_localized"], 0.366 + 3.138, {"localized_rash"}),
+    (["rash_generalized"], 0.366 + 3.887, {"generalized_rash"}),
+    (["rash_localized", "rash_generalized"], 0.366 + 3.887, {"generalized_rash"}),
+])
+def test_localized_and_generalized_rash_never_both_score(findings, expected, items):
+    r = score({"findings": findings})
+    assert r["score_unrounded"] == pytest.approx(expected)
+    scored = {t.item for t in r.explanation} & {"localized_rash", "generalized_rash"}
+    assert scored == items
+    both = len(findings) == 2
+    assert any("scored as generalized rash only" in w for w in r.warnings) is both
+
+
+def test_generalized_rash_not_attributable_lets_the_localized_rash_score():
+    r = score({"findings": ["rash_localized", "rash_generalized"],
+               "not_attributable": ["rash_generalized"]})
+    assert r["score_unrounded"] == pytest.approx(0.366 + 3.138)
+    assert not any("scored as generalized rash only" in w for w in r.warnings)

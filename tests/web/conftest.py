@@ -1,12 +1,5 @@
-"""Fixtures for web tests: ``world`` holds every role and two patients in two care teams."""
+"""Fixtures for web tests: ``world`` (every role, two care teams) comes from tests/fixtures/world.py.
 
-from __future__ import annotations
-
-import pytest
-
-from .factories import World, make_world
-
-
-@pytest.fixture
-def world(db) -> World:
-    return make_world()
+``factories.py`` beside this file holds the builders the other test directories import as
+``web.factories``.
+"""

@@ -153,6 +153,7 @@ def test_a_url_without_a_rule_is_reported():
     assert rule_for(stray) is None
 
 
+@pytest.mark.slow  # every URL x every role, ~14 s
 @pytest.mark.django_db
 def test_no_role_sees_data_it_may_not(world: World):
     AuditEvent.objects.create(patient=world.patient_a, action="read", username="seed")

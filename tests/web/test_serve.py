@@ -54,6 +54,7 @@ def test_serve_refuses_production_with_debug(tmp_path):
     assert result.returncode == 2 and "LUPUSCARE_DEBUG" in result.stderr
 
 
+@pytest.mark.slow  # a real serve subprocess, ~6 s
 def test_production_mode_marks_cookies_secure(tmp_path):
     env = _env(tmp_path, LUPUSCARE_PRODUCTION="1", LUPUSCARE_SECRET_KEY="s" * 50)
     assert _setting("SESSION_COOKIE_SECURE", env) == "True"
@@ -83,6 +84,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # a real gunicorn, ~20 s
 def test_serve_runs_gunicorn_with_static_files(tmp_path):
     env = _env(tmp_path)
     assert _lupuscare("manage", "migrate", "--noinput", env=env, timeout=120).returncode == 0

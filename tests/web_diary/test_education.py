@@ -69,3 +69,36 @@ def test_every_page_renders_every_statement_its_sources_and_the_disclaimer(patie
                 for s in st.sources:
                     assert escape(s.url) in body
     assert patient_client.get("/diary/learn/no-such-page/").status_code == 404
+
+
+def _by_text(fragment: str):
+    hits = [st for _, st in _statements() if fragment in st.text]
+    assert len(hits) == 1, fragment
+    return hits[0]
+
+
+def test_sulfonamide_antibiotics_are_named_as_a_flare_trigger_with_verified_sources():
+    page = next(p for p in PAGES if p.slug == "triggers")
+    st = next(st for s in page.sections for st in s.statements if "Sulfonamide" in st.text)
+    assert "trigger a lupus flare" in st.text and "trimethoprim-sulfamethoxazole" in st.text
+    urls = {s.url for s in st.sources}
+    assert "https://pubmed.ncbi.nlm.nih.gov/1629825/" in urls  # Petri & Allbritton 1992
+    assert all(s.certainty == "verified" for s in st.sources)
+
+
+@pytest.mark.parametrize("fragment", [
+    "Sun protection (shade, clothing, broad-spectrum sunscreen)",
+    "The insights page only says which things went together",
+    "a fever while taking them needs a prompt call",
+])
+def test_statements_eular_does_not_make_are_no_longer_cited_to_eular(fragment):
+    st = _by_text(fragment)
+    assert not any("EULAR" in s.title for s in st.sources), st.sources
+
+
+def test_car_t_statement_mentions_compassionate_use_and_expanded_access():
+    st = _by_text("CAR-T is not an approved lupus treatment")
+    assert "compassionate use" in st.text and "expanded access" in st.text
+    assert "only in clinical trials" not in st.text
+    assert any("expanded-access" in s.url for s in st.sources)
+    assert any("36109639" in s.url for s in st.sources)  # Mackensen 2022: compassionate use

@@ -1,4 +1,8 @@
-"""Fixtures for the evidence pages: the shared ``world`` (every role) and dat.bcg as CSV text."""
+"""Fixtures for the evidence pages: dat.bcg as CSV text and metafor's published values for it.
+
+``world`` (every role) comes from tests/fixtures/world.py; both data files are vendored in
+tests/evidence/data/ (provenance in its README.md).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from web.factories import World, make_world
-
-REFERENCE = Path("/work/shared/data/meta-analysis-reference-values.json")
-BCG_CSV = Path(__file__).resolve().parent.parent / "evidence" / "data" / "bcg.csv"
-
-
-@pytest.fixture
-def world(db) -> World:
-    return make_world()
+DATA = Path(__file__).resolve().parent.parent / "evidence" / "data"
+REFERENCE = DATA / "meta-analysis-reference-values.json"
+BCG_CSV = DATA / "bcg.csv"
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +23,7 @@ def bcg_csv() -> str:
 
 @pytest.fixture(scope="session")
 def bcg_reference() -> dict[str, dict]:
-    """metafor's published dat.bcg values by model (RR measure), from the shared reference file."""
+    """metafor's published dat.bcg values by model (RR measure), from the vendored reference file."""
     data = json.loads(REFERENCE.read_text(encoding="utf-8"))
     return {
         e["model"]: e

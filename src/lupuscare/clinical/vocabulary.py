@@ -3,7 +3,8 @@
 Findings are clinician-attested, attributable to SLE and inside the instrument's window; each
 instrument maps them to its own items. Definitions are one-line paraphrases for forms, taken from
 the SLEDAI-2K glossary (Gladman 2002), the SLE-DAS item list (sle-das.eu) and the SLICC 2012
-criteria, as summarised in /work/shared/spec/clinical-instruments.md sections 1.2 and 2.2.
+criteria, as summarised in the project brief's clinical-instruments note (sections 1.2 and 2.2; see
+docs/instruments/classification-vocabulary.md).
 Lab tests carry LOINC codes from patient-tracking.md section 6.2: ``loinc_verified`` is True only
 where that note (or a search on 2026-11-25) saw the code quoted with its name in several public
 files; every code still needs checking against loinc.org before release. Lymphocytes 731-0 and

@@ -16,6 +16,17 @@ pages carry only the abstract; exact-string searches for the coefficients (3.811
 found no other source. Consistency checks that hold: serology alone gives 0.366 + 0.754 + 0.956
 = 2.076, which rounds to the published remission cut-off 2.08. Every result says so in its
 warnings until the coefficients are checked against the paper's formula or the calculator.
+
+Second attempt 2026-12-04 (search tool, pages corpus; queries "SLE-DAS derivation validation Jesus
+2019 coefficients", "SLE Disease Activity Score formula", the table/figure wording, and the
+coefficient numbers themselves): the stored pages are the ARD abstract (ard.bmj.com, PubMed
+30626657, a 1library.org copy whose stored text stops after the title page), Table 1 (highwire
+markup 250723: item definitions only) and sle-das.eu (item definitions, input units). No stored
+page shows the regression table or the Figure 1 formula, so no coefficient was verified or
+changed; a figure such as "8.37" for arthritis quoted without a source was not adopted. What the
+two primary pages do settle is the rash rule: Table 1 defines localized rash as "only above the
+neck" and generalized as "above and below the neck" (sle-das.eu: "below the neck, with or without
+rash above the neck"), so the items are exclusive and a patient with both scores generalized only.
 """
 
 from __future__ import annotations
@@ -84,6 +95,17 @@ BINARY_ITEMS: dict[str, tuple[float, tuple[str, ...]]] = {
 }
 
 
+# The two rash items are exclusive by definition (Jesus 2019 Table 1; sle-das.eu): localized is
+# "only above the neck", generalized is "below the neck (with or without rash above the neck)".
+# A rash above and below the neck is therefore generalized only; localized never adds to it.
+RASH_PRECEDENCE_WARNING = ("localized and generalized rash both attested: scored as generalized "
+                           "rash only (a rash below the neck, with or without one above it)")
+
+
+def _generalized_rash(active: dict) -> bool:
+    return any(active.get(f) for f in BINARY_ITEMS["generalized_rash"][1])
+
+
 def category(rounded_score: float) -> str:
     if rounded_score <= REMISSION_AT_MOST:
         return "remission"
@@ -148,6 +170,9 @@ def compute(a: Assessment) -> tuple[float, list[ExplanationItem], list[str]]:
 
     for name, (coef, findings) in BINARY_ITEMS.items():
         hits = [s for f in findings for s in active.get(f, ())]
+        if hits and name == "localized_rash" and _generalized_rash(active):
+            warnings.append(RASH_PRECEDENCE_WARNING)
+            continue
         if hits:
             terms.append(ExplanationItem(name, coef, "; ".join(hits)))
     hypo = _hypocomplementaemia(a)

@@ -47,11 +47,18 @@ RCT_BINARY = {
     "remission_any": "Renal remission (complete or partial)",
     "complete_remission": "Complete renal remission",
     "death": "Death",
-    "patients_with_reported_adverse_events": "Patients with an adverse event described",
+    "patients_with_reported_adverse_events": (
+        "Patients with an adverse event described (a count of patients, not of severity)"
+    ),
 }
+# Binary outcomes whose events differ in gravity: the arms carry the events' descriptions, so no
+# count of "patients with an event" is read as "fewer harms" without saying what the events were.
+RCT_DESCRIBED_EVENTS = ("patients_with_reported_adverse_events",)
+# The change from baseline leads (it is what the trial randomised against); the level at
+# 6 months follows, because it also carries any difference between the arms at baseline.
 RCT_CONTINUOUS = {
+    "change_proteinuria_24h": "Change in 24-hour urine protein from baseline",
     "proteinuria_24h": "24-hour urine protein at 6 months",
-    "change_proteinuria_24h": "Change in 24-hour urine protein",
     "change_sledai": "Change in SLEDAI",
     "serum_creatinine": "Serum creatinine at 6 months",
     "change_serum_albumin": "Change in serum albumin",
@@ -245,7 +252,8 @@ def randomised(dataset: Dataset) -> dict[str, Any]:
             msc = _arm(rows, "msc")
             ctl = _arm(rows, "placebo") or _arm(rows, "control")
             if msc and ctl and msc.n and ctl.n:
-                cells.append((sid, int(msc.value), msc.n, int(ctl.value), ctl.n, msc.timepoint))
+                cells.append((sid, int(msc.value), msc.n, int(ctl.value), ctl.n, msc.timepoint,
+                              msc.notes, ctl.notes))
         if not cells:
             continue
         cols = dict(
@@ -268,6 +276,11 @@ def randomised(dataset: Dataset) -> dict[str, Any]:
                     "msc_n": c[2],
                     "control_events": c[3],
                     "control_n": c[4],
+                    **(
+                        {"msc_events_described": c[6], "control_events_described": c[7]}
+                        if outcome in RCT_DESCRIBED_EVENTS
+                        else {}
+                    ),
                 }
                 for c in cells
             ],
@@ -339,14 +352,18 @@ def randomised(dataset: Dataset) -> dict[str, Any]:
 
 
 def remission_proportions(dataset: Dataset) -> dict[str, Any]:
-    """Proportion of MSC-treated lupus-nephritis patients in renal remission, one report per cohort.
+    """Proportion of MSC-treated lupus-nephritis patients in remission, uncontrolled series only,
+    one report per cohort.
 
-    A proportion without a control group says nothing about what MSC added; the control arm of the
-    one blinded trial is shown beside it for that reason.
+    Only single-arm designs are pooled: the MSC arm of a randomised trial has its own control
+    and is reported against it (``randomised``), never mixed into an uncontrolled rate. Each
+    report's own definition of remission is kept beside its numbers. A proportion without a
+    control group says nothing about what MSC added; the control arm of the one blinded trial is
+    shown beside it for that reason.
     """
     cands, rows_by_id = [], {}
     for r in dataset.select(arm="msc", stat="count", poolable_only=True):
-        if r.outcome in REMISSION_OUTCOMES and r.n:
+        if r.outcome in REMISSION_OUTCOMES and r.n and r.design in SINGLE_ARM_DESIGNS:
             cands.append(Candidate(r.study_id, r.cohort, r.n, r.year))
             rows_by_id[r.study_id] = r
     selection = one_per_cohort(cands)
@@ -399,6 +416,18 @@ def remission_proportions(dataset: Dataset) -> dict[str, Any]:
             }
         )
     return out
+
+
+def described_events(entry: dict[str, Any]) -> str:
+    """What the events were in each arm, so a count of patients is never read as severity."""
+    parts = []
+    for a in entry["arms"]:
+        parts.append(
+            f"{a['study_id']}, a count of patients, not of severity: MSC {a['msc']} "
+            f"({a.get('msc_events_described') or 'events not described'}), control "
+            f"{a['control']} ({a.get('control_events_described') or 'events not described'})"
+        )
+    return "; ".join(parts)
 
 
 def _expit(x: float) -> float:
@@ -459,6 +488,8 @@ def certainty_table(
                 f"RR {rr['estimate']:.2f} (95% CI {rr['ci_lb']:.2f} to {rr['ci_ub']:.2f}), "
                 f"{n_total} patients"
             )
+            if e["outcome"] in RCT_DESCRIBED_EVENTS:
+                summary += "; " + described_events(e)
         else:
             events = sum(a["msc_events"] + a["control_events"] for a in e["arms"])
             imp = G(
@@ -481,7 +512,7 @@ def certainty_table(
         )
 
     for e in rct["continuous"]:
-        if e["outcome"] not in ("proteinuria_24h", "change_sledai"):
+        if e["outcome"] not in ("change_proteinuria_24h", "proteinuria_24h", "change_sledai"):
             continue
         md = e["MD"]
         n_total = sum(a["msc_n"] + a["control_n"] for a in e["arms"])
@@ -571,7 +602,7 @@ def certainty_table(
         i2 = fit.get("I2") or 0.0
         out.append(
             grade.rate(
-                "Renal remission after MSC (single-arm proportions)",
+                "Remission after MSC (uncontrolled series only, pooled proportion)",
                 "single_arm",
                 [
                     G(

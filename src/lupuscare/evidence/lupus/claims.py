@@ -80,6 +80,31 @@ def implied_n_per_group(smd: float, se: float) -> float:
     return (2 + smd**2 / 4) / se**2
 
 
+def implied_n_paired(smd: float, se: float, r: float = 0.5) -> float:
+    """Patients that give this SE for a standardised mean change with pre-post correlation r.
+
+    Large-sample variance of SMCR (change / baseline SD) in n patients:
+    v = 2(1 - r)/n + d^2/(2n), so n = (2(1 - r) + d^2/2) / SE^2.
+    """
+    return (2 * (1 - r) + smd**2 / 2) / se**2
+
+
+def narrow_interval_note(smd: float, se: float, total: int) -> str:
+    """What an interval implies when two groups of the implied size outnumber the whole review."""
+    n_group = implied_n_per_group(smd, se)
+    n_paired = implied_n_paired(smd, se)
+    return (
+        f" As two independent groups the width needs about {2 * n_group:.0f} measurements, more "
+        f"than the {total} patients in the whole review (before and after values counted as "
+        f"separate groups); even as pairs with an assumed correlation of 0.5 it needs about "
+        f"{n_paired:.0f} patients ({n_paired / total:.0%} of all {total}). Either way most "
+        "patients in the review must have contributed to this one outcome, under a fixed-effect "
+        "model that allows no differences between studies, although the studies differ in "
+        "design, cells and patients and the Nanjing reports may share patients. The interval is "
+        "therefore probably too narrow: the pooled effect is less certain than it looks."
+    )
+
+
 def _fmt(x: float, digits: int = 2) -> str:
     return f"{x:.{digits}f}"
 
@@ -87,7 +112,10 @@ def _fmt(x: float, digits: int = 2) -> str:
 def pooled_claims(dataset: Dataset) -> list[dict]:
     """The pooled effects Liu 2018 reports, as rows for a table."""
     out = []
+    total = _count(dataset, "included_patients")
     for r in dataset.select(study_id=LIU, arm="pooled", stat="smd"):
+        se = implied_se(r.ci_lb, r.ci_ub)
+        n_group = implied_n_per_group(r.value, se)
         out.append(
             {
                 "outcome": r.outcome_label,
@@ -97,6 +125,10 @@ def pooled_claims(dataset: Dataset) -> list[dict]:
                 "ci_ub": r.ci_ub,
                 "provenance": r.provenance,
                 "source": r.source,
+                # What the interval's width implies (see narrow_interval_note).
+                "implied_measurements_independent": 2 * n_group,
+                "implied_patients_paired": implied_n_paired(r.value, se),
+                "narrower_than_the_review_allows": 2 * n_group > total,
             }
         )
     return out
@@ -171,11 +203,13 @@ def checks(dataset: Dataset) -> list[Check]:
         )
     )
 
+    total = _count(dataset, "included_patients")
     for claim in pooled_claims(dataset):
         se = implied_se(claim["ci_lb"], claim["ci_ub"])
         mid = (claim["ci_lb"] + claim["ci_ub"]) / 2
         n_group = implied_n_per_group(claim["smd"], se)
         symmetric = abs(mid - claim["smd"]) <= 0.01
+        too_narrow = 2 * n_group > total
         out.append(
             Check(
                 claim=f"{claim['outcome']}: SMD {claim['smd']:+.2f}",
@@ -189,6 +223,7 @@ def checks(dataset: Dataset) -> list[Check]:
                     "Symmetric around the estimate, as a normal-theory interval should be. "
                     f"Inference, not a finding: about {n_group:.0f} patients per group is what an "
                     "independent-groups fixed-effect analysis of this SMD would need for this width."
+                    + (narrow_interval_note(claim["smd"], se, total) if too_narrow else "")
                 )
                 if symmetric
                 else "The estimate is not at the centre of its interval: a transcription or back-transformation error.",
@@ -254,7 +289,9 @@ def checks(dataset: Dataset) -> list[Check]:
                     "Deng 2017 describes adverse events in 2 of 12 MSC and 2 of 6 placebo "
                     "patients, and Tang 2016 (per the review's own table) in 2 MSC and 1 control "
                     "patient: similar counts in both arms. A pooled OR of 0.26 excluding 1 is hard "
-                    "to obtain from these; it needs the full text to check."
+                    "to obtain from these; it needs the full text to check. Counts are not "
+                    f"severity either: Deng 2017's MSC events were the graver ones ({m.notes}; "
+                    f"placebo: {p.notes})."
                 ),
             )
         )

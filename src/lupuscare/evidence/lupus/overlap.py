@@ -2,9 +2,11 @@
 
 Most MSC-in-lupus reports come from one programme (Drum Tower Hospital, Nanjing, Sun L group):
 pilot series, a 4-year cohort, a 5-year update, a multicentre series that includes Drum Tower, a
-lupus-nephritis series and a long-term LN cohort. The same patients almost certainly appear in
-several of them. Pooling them as independent studies counts people twice and shrinks the
-confidence interval for no reason (evidence-synthesis.md §B.5). The dataset therefore carries a
+lupus-nephritis series and a long-term LN cohort. Their enrolment years overlap or are not
+reported, and none says how many patients it shares with the others, so the same patients may
+appear in several of them (the data allow "may", not "are"). Pooling them as independent studies
+could count people twice and shrink the confidence interval for no reason
+(evidence-synthesis.md §B.5), so each is treated as possibly overlapping. The dataset therefore carries a
 ``cohort_id``; a study without one is its own cohort.
 
 The rule, stated once so the report can print it:

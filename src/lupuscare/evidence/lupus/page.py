@@ -155,6 +155,12 @@ def _overlap(ov: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _described(arm: dict[str, Any], side: str) -> str:
+    """An arm's count, with what the events were when they differ in gravity."""
+    what = arm.get(f"{side}_events_described")
+    return f"{arm[side]} ({what})" if what else arm[side]
+
+
 def _randomised(r: dict[str, Any]) -> dict[str, Any]:
     return {
         "trials": ", ".join(r["trials"]) or "none",
@@ -162,8 +168,8 @@ def _randomised(r: dict[str, Any]) -> dict[str, Any]:
         "binary": Table(
             ["outcome", "MSC", "control", "risk ratio (95% CI)", "risk difference (95% CI)"],
             [
-                [e["label"], "; ".join(a["msc"] for a in e["arms"]),
-                 "; ".join(a["control"] for a in e["arms"]),
+                [e["label"], "; ".join(_described(a, "msc") for a in e["arms"]),
+                 "; ".join(_described(a, "control") for a in e["arms"]),
                  ci(e["RR"], exp=True) if e.get("RR") else "not estimable", ci(e["RD"])]
                 for e in r["binary"]
             ],
@@ -223,10 +229,12 @@ def _remission(rem: dict[str, Any]) -> dict[str, Any] | None:
     p = rem["proportion"]
     return {
         "pooled": (
-            f"Pooled proportion in renal remission after MSC: {pct(p['estimate'])} (95% CI "
+            f"Pooled proportion in remission after MSC, uncontrolled series only "
+            f"({', '.join(s['study_id'] for s in rem['studies'])}): {pct(p['estimate'])} (95% CI "
             f"{pct(p['ci_lb'])} to {pct(p['ci_ub'])}; random effects on the log-odds scale, "
             f"Knapp–Hartung; I² {num(rem['fit']['I2'], 0)}%). Each report defines remission its "
-            "own way."
+            "own way (see the definition column). The MSC arm of the randomised trial is not "
+            "pooled here: it is compared with its own control in the randomised section."
         ),
         "table": Table(
             ["report", "design", "in remission", "n", "definition", "when", "provenance"],
@@ -277,6 +285,11 @@ def build(ctx: dict[str, Any]) -> dict[str, Any]:
         "certainty_source": CERTAINTY_SOURCE,
         "approval_status": ctx["approval_status"],
         "approval_source": ctx["approval_source"],
+        "approvals": Table(
+            ["where", "product", "approved for", "status", "source"],
+            [[a["region"], a["product"], a["indication"], a["status"], a["source"]]
+             for a in ctx.get("approvals", ())],
+        ),
         "fda_warning": ctx["fda_warning"],
         "fda_reporting": ctx["fda_reporting"],
         "fda_source": ctx["fda_source"],

@@ -31,17 +31,48 @@ DISCLAIMER = (
     "rheumatologist or nephrologist."
 )
 
-# Regulatory facts shown to patients, each with its source (cell-therapy.md §0 and §5.2, [V]).
-APPROVAL_STATUS = (
-    "No stem-cell or mesenchymal stromal cell (MSC) product is approved for lupus by the US Food "
-    "and Drug Administration (FDA). The only FDA-approved MSC product (remestemcel-L, Ryoncil, "
-    "December 2024) is approved for a different disease: steroid-refractory acute graft-versus-host "
-    "disease in children. Outside a regulated clinical trial, MSC treatment for lupus is "
-    "experimental."
+# Regulatory facts shown to patients, each with its date and source. Checked with the search
+# tool on 2026-12-04 (see docs/evidence/lupus.md, "Approval status"); re-check before release.
+APPROVALS: tuple[dict[str, str], ...] = (
+    {
+        "region": "United States (FDA)",
+        "product": "remestemcel-L (Ryoncil), bone-marrow MSC",
+        "indication": "steroid-refractory acute graft-versus-host disease in children aged "
+                      "2 months and older",
+        "status": "approved 18 December 2024: the first and only FDA-approved MSC product",
+        "source": "FDA news release of 18 December 2024, as reported by Pharmacy Times "
+                  "(pharmacytimes.com) and HealthDay (27 December 2024)",
+    },
+    {
+        "region": "European Union (EMA / European Commission)",
+        "product": "darvadstrocel (Alofisel), adipose-derived MSC",
+        "indication": "complex perianal fistulas in adults with Crohn's disease",
+        "status": "authorised 23 March 2018; authorisation withdrawn 13 December 2024 at the "
+                  "holder's request (Takeda), so no MSC product is authorised EU-wide now",
+        "source": "EMA European public assessment report for Alofisel (EMEA/H/C/004258), "
+                  "withdrawal notice; Takeda/TiGenix approval announcement, 23 March 2018",
+    },
+    {
+        "region": "United States and European Union",
+        "product": "CAR-T cell products",
+        "indication": "certain blood cancers only",
+        "status": "none approved for lupus or any autoimmune disease; lupus CAR-T is given in "
+                  "trials or under compassionate use",
+        "source": "FDLI review of CAR-T regulation (2020); touchREVIEWS in RMD 2024;3:13-20; "
+                  "Mackensen A et al. Nat Med 2022;28:2124-32 (compassionate-use programme)",
+    },
 )
-APPROVAL_SOURCE = (
-    "FDA approval of Ryoncil for paediatric steroid-refractory acute GVHD, December "
-    "2024 (pharmacytimes.com report); project notes cell-therapy.md §0"
+APPROVAL_STATUS = (
+    "No stem-cell or mesenchymal stromal cell (MSC) product is approved for lupus, in the United "
+    "States or in the European Union. In the US the only FDA-approved MSC product, remestemcel-L "
+    "(Ryoncil, 18 December 2024), is for a different disease: steroid-refractory acute "
+    "graft-versus-host disease in children. In the EU the only MSC product ever authorised "
+    "EU-wide, darvadstrocel (Alofisel, March 2018, for fistulas in Crohn's disease), was withdrawn "
+    "in December 2024. No CAR-T product is approved for lupus either; those approved are for "
+    "blood cancers. Outside a regulated clinical trial, MSC treatment for lupus is experimental."
+)
+APPROVAL_SOURCE = "; ".join(f"{a['region']}: {a['source']}" for a in APPROVALS) + (
+    "; checked 2026-12-04"
 )
 FDA_WARNING = (
     "The FDA warns that regenerative-medicine products, including stem cells, cord blood, "
@@ -85,17 +116,75 @@ def _dataset_digest() -> str:
     return hashlib.sha256(data).hexdigest()[:12]
 
 
+# The randomised trial's harms in plain words, keyed by the phrase the dataset's notes use for
+# each event (the numbers come from the data; the words are checked against the notes, so they
+# cannot drift from what the trial reported).
+HARMS_IN_WORDS = {
+    "death from severe pneumonia": "one died of severe pneumonia",
+    "leucopenia with pneumonia and subcutaneous abscess": (
+        "another had a serious infection (pneumonia and an abscess under the skin, with a low "
+        "white-cell count)"
+    ),
+    "stroke": "one had a stroke",
+    "ascites of unknown cause": "one had fluid in the abdomen (ascites) of unknown cause",
+}
+
+
+def _in_words(note: str) -> list[str]:
+    """The plain-language events a dataset note describes, in the note's order."""
+    found = [(note.find(k), v) for k, v in HARMS_IN_WORDS.items() if k in note]
+    # "stroke" is not inside any other key; order by position in the note, deaths first.
+    words = [v for _, v in sorted(found)]
+    return sorted(words, key=lambda w: "died" not in w)
+
+
+def harms_paragraph(rct: dict[str, Any]) -> str | None:
+    """The randomised trial's deaths and adverse events, in words, graver events first."""
+    binary = {e["outcome"]: e for e in rct["binary"]}
+    ae, death = binary.get("patients_with_reported_adverse_events"), binary.get("death")
+    if not ae:
+        return None
+    arm = ae["arms"][0]
+    msc = _in_words(arm.get("msc_events_described") or "")
+    ctl = _in_words(arm.get("control_events_described") or "")
+    if not msc:
+        return None
+    text = (
+        f"Harms: in the same trial, of the {arm['msc_n']} people given MSC, " + " and ".join(msc)
+        + "."
+        + (f" Of the {arm['control_n']} given the dummy infusion, " + " and ".join(ctl) + "."
+           if ctl else "")
+    )
+    if death:
+        d = death["arms"][0]
+        text += (
+            f" The trial's only death{'s were' if d['msc_events'] > 1 else ' was'} in the MSC "
+            f"group ({d['msc_events']} of {d['msc_n']}, against {d['control_events']} of "
+            f"{d['control_n']})." if d["control_events"] == 0 and d["msc_events"] > 0 else ""
+        )
+    text += (
+        f" Counting people with any harm ({arm['msc_events']} of {arm['msc_n']} with MSC, "
+        f"{arm['control_events']} of {arm['control_n']} without) makes MSC look safer, but the "
+        "harms with MSC were the graver ones. The trial was too small to tell whether MSC "
+        "caused them."
+    )
+    return text
+
+
 def plain_summary(data: dict[str, Any]) -> list[str]:
     """The patient-facing paragraphs, with every number taken from the analysis."""
     claims = data["claims"]
     liu = {c["key"]: c for c in claims["pooled_claims"]}
     rct = data["randomised"]
     remission = next((e for e in rct["binary"] if e["outcome"] == "remission_any"), None)
-    prot = next((e for e in rct["continuous"] if e["outcome"] == "proteinuria_24h"), None)
+    continuous = {e["outcome"]: e for e in rct["continuous"]}
+    prot_change = continuous.get("change_proteinuria_24h")
+    prot_level = continuous.get("proteinuria_24h")
     rem_prop = data["remission"]
     overlap = data["overlap"]["groups"]
     lines = []
     prot_claim = liu.get("proteinuria_24h")
+    sledai_claim = liu.get("sledai")
     counts = claims["counts"]
     n_studies, n_uncontrolled = (
         counts["included_studies"],
@@ -115,41 +204,84 @@ def plain_summary(data: dict[str, Any]) -> list[str]:
         + f". {n_uncontrolled} of the {n_studies} studies had no comparison group: they measured the same "
         "patients before and after treatment, while the patients were also receiving strong "
         "standard medicines."
+        + (
+            f" Its range for disease activity ({sledai_claim['ci_lb']:.2f} to "
+            f"{sledai_claim['ci_ub']:.2f}) is narrower than studies this small would usually "
+            f"give: it is as precise as about {sledai_claim['implied_measurements_independent']:.0f} "
+            f"separate measurements, more than the {counts['included_patients']} patients in the "
+            "whole review, and it allows no differences between the studies. It may mean that "
+            "before-and-after measurements of the same people, or the same people in several "
+            "reports, were counted as if they were different people; either way the result is "
+            "less certain than it looks."
+            if sledai_claim and sledai_claim["narrower_than_the_review_allows"]
+            else ""
+        )
     )
     if remission and remission.get("RR_exp"):
         arm = remission["arms"][0]
         m_e, m_n = arm["msc_events"], arm["msc_n"]
         c_e, c_n = arm["control_events"], arm["control_n"]
-        lines.append(
+        text = (
             "What the best evidence shows: in the only double-blind trial that compared MSC with a "
             f"dummy infusion (Deng 2017, {m_n + c_n} people with lupus nephritis, all on standard "
             f"treatment), kidney disease went into remission (complete or partial) in {m_e} of {m_n} "
             f"people given MSC ({_pct(m_e / m_n)}) and in {c_e} of {c_n} given the dummy infusion "
-            f"({_pct(c_e / c_n)}). The trial was stopped early when it was clear no benefit would be shown. It was small, so it cannot rule a "
-            "benefit in or out."
-            + (
-                f" Urine protein at 6 months was lower with MSC by {abs(prot['MD']['estimate']):.1f} "
-                f"g a day on average, but the range of plausible values ({prot['MD']['ci_lb']:.1f} to "
-                f"{prot['MD']['ci_ub']:+.1f}) includes no difference."
-                if prot
-                else ""
-            )
+            f"({_pct(c_e / c_n)}). The trial was stopped early when it was clear no benefit would "
+            "be shown. It was small, so it cannot rule a benefit in or out."
         )
+        if prot_change:
+            ch = prot_change["MD"]
+            msc_ch, ctl_ch = (
+                prot_change["arms"][0]["msc"].split(" ")[0],
+                prot_change["arms"][0]["control"].split(" ")[0],
+            )
+            text += (
+                f" Urine protein fell from the start of the trial by {abs(float(msc_ch)):g} g a "
+                f"day on average with MSC and by {abs(float(ctl_ch)):g} g with the dummy "
+                f"infusion: a difference of {abs(ch['estimate']):.1f} g a day, with a range of "
+                f"plausible values from {ch['ci_lb']:.1f} to {ch['ci_ub']:+.1f} that includes no "
+                "difference."
+            )
+            if prot_level:
+                lv = prot_level["MD"]
+                start_gap = lv["estimate"] - ch["estimate"]
+                share = "most" if abs(start_gap) > abs(lv["estimate"]) / 2 else "part"
+                text += (
+                    f" At 6 months the level was {abs(lv['estimate']):.1f} g a day lower with MSC "
+                    f"({lv['ci_lb']:.1f} to {lv['ci_ub']:+.1f}), but "
+                    + (f"{share} of that gap was there at the start: by these averages the MSC "
+                       f"group began about {abs(start_gap):.1f} g a day lower."
+                       if start_gap < 0 else "the groups' starting levels do not explain it.")
+                )
+        lines.append(text)
+    harms = harms_paragraph(rct)
+    if harms:
+        lines.append(harms)
     if "proportion" in rem_prop and rem_prop.get("controls"):
         ctl = rem_prop["controls"][0]
+        studies = "; ".join(
+            f"{s['study_id']}: {s['events']} of {s['n']}, defined as {s['definition']}"
+            for s in rem_prop["studies"]
+        )
+        prop = rem_prop["proportion"]
         lines.append(
-            f"Reports without a comparison group: about {_pct(rem_prop['proportion']['estimate'])} "
-            "of treated people with lupus nephritis were in remission afterwards, but in the "
-            f"blinded trial {_pct(ctl['proportion'])} of people who got the dummy infusion were "
+            f"Reports without a comparison group: about {_pct(prop['estimate'])} of treated "
+            f"people with lupus nephritis were in remission afterwards (95% CI {_pct(prop['ci_lb'])} "
+            f"to {_pct(prop['ci_ub'])}), pooled from {len(rem_prop['studies'])} uncontrolled "
+            f"series only, each defining remission its own way ({studies}). The trial's MSC arm is "
+            f"not in this figure: it is compared with its own control above, and in that trial "
+            f"{_pct(ctl['proportion'])} of people who got the dummy infusion were in remission "
             "too. Improvement after treatment is not the same as improvement because of it."
         )
     if overlap:
         g = overlap[0]
         lines.append(
-            f"Counted twice: {len(g['reports'])} reports come from the same hospital programme "
-            f"(Nanjing). Added up they describe {g['naive_total']} patients, but many are the same "
-            f"people reported again; the largest single report has {g['largest_report']}. This "
-            "analysis counts each group of patients once."
+            f"Possibly counted twice: {len(g['reports'])} reports come from the Drum Tower "
+            f"Hospital programme in Nanjing or include its patients, from overlapping or "
+            f"unreported years. Added up they describe {g['naive_total']} patients; the reports do "
+            "not say how many patients they share, so some may be the same people reported "
+            f"again. The largest single report has {g['largest_report']}. This analysis uses one "
+            "report per outcome from this programme, so no one can be counted twice."
         )
     finals = sorted({c["final"] for c in data["certainty"]})
     lines.append(
@@ -188,7 +320,7 @@ def _wanted_figures(fits: dict[str, Any]) -> list[tuple[str, Any, str]]:
         (
             "remission",
             fits["remission"].get("PLO"),
-            "Renal remission after MSC, single-arm data, one report per cohort (log odds)",
+            "Remission after MSC, uncontrolled series only, one report per cohort (log odds)",
         )
     ]
     for key, label in (
@@ -271,6 +403,7 @@ def report_context(
         "disclaimer": DISCLAIMER,
         "approval_status": APPROVAL_STATUS,
         "approval_source": APPROVAL_SOURCE,
+        "approvals": [dict(a) for a in APPROVALS],
         "fda_warning": FDA_WARNING,
         "fda_source": FDA_SOURCE,
         "fda_reporting": FDA_REPORTING,
@@ -333,7 +466,9 @@ def _sections(ctx: dict[str, Any]) -> str:
         _section(
             "approval",
             "Is any stem-cell treatment approved for lupus?",
-            f"<p>{_e(pg['approval_status'])}</p><p class='small'>Source: {_e(pg['approval_source'])}</p>"
+            f"<p>{_e(pg['approval_status'])}</p>"
+            + _table(pg["approvals"])
+            + f"<p class='small'>Source: {_e(pg['approval_source'])}</p>"
             f"<h3 id='fda-warning'>FDA warning about unapproved stem-cell clinics</h3>"
             f"<p>{_e(pg['fda_warning'])}</p><p>{_e(pg['fda_reporting'])}</p>"
             f"<p class='small'>Source: {_e(pg['fda_source'])}</p>"

@@ -8,6 +8,15 @@ source, not re-checked; listed so a reviewer knows what to check first).
 
 Wording is plain and never promises an effect; classification criteria are named as
 classification, not diagnosis.
+
+Citation review 2026-12-04 (each statement read against the source it names; sources found with
+the search tool): three statements cited EULAR 2023 for things it does not say (its 13
+recommendations cover drugs, targets and tapering): sun protection (now the LFA sun-protection
+page), the diary-insights caveat (a statistics note, Altman & Krzywinski 2015) and the advice to
+call about a fever on immunosuppressants (the LFA infections page; "the same day" became
+"prompt", as the source says). Sulfonamide antibiotics as a flare trigger: Petri & Allbritton
+1992 (abstract), Berry 2019 (abstract) and the LFA page. CAR-T outside trials: Mackensen 2022 was
+a compassionate-use programme (abstract); FDA's expanded-access page defines the pathway.
 """
 
 from __future__ import annotations
@@ -36,6 +45,34 @@ LFA_WHAT_IS = Source(
 LFA_PHOTOSENSITIVITY = Source(
     "Lupus Foundation of America. How does photosensitivity affect people with lupus?",
     "https://www.lupus.org/ohio/pages/how-does-photosensitivity-affect-people-with-lupus",
+    "verified")
+LFA_UV_PROTECTION = Source(
+    "Lupus Foundation of America. How can I protect myself against ultraviolet sunlight? "
+    "(broad-spectrum sunscreen, protective clothing, a hat, out of direct sun 10 am-4 pm)",
+    "https://www.lupus.org/ohio/pages/how-can-i-protect-myself-against-ultraviolet-sunlight",
+    "verified")
+LFA_INFECTIONS = Source(
+    "Lupus Foundation of America. Protecting yourself from infections (immunosuppressive "
+    "medicines raise the risk; check with your doctor at any sign of infection; sulfa "
+    "antibiotics should be used very carefully in lupus)",
+    "https://www.lupus.org/node/773/chapter/18", "verified")
+PETRI_1992 = Source(
+    "Petri M, Allbritton J. Antibiotic allergy in systemic lupus erythematosus: a case-control "
+    "study. J Rheumatol 1992;19:265-9 (lupus worsened in 21% of sulfonamide allergic reactions)",
+    "https://pubmed.ncbi.nlm.nih.gov/1629825/", "verified")
+BERRY_2019 = Source(
+    "Berry JT et al. Sulfamethoxazole and trimethoprim causes true lupus exacerbations rather "
+    "than drug reaction. Lupus Sci Med 2019;6(Suppl 1):A56 (abstract 77: four patients "
+    "hospitalised with a flare after TMP-SMX)", "https://lupus.bmj.com/content/6/Suppl_1/A56.1",
+    "verified")
+ALTMAN_2015 = Source(
+    "Altman N, Krzywinski M. Association, correlation and causation. Nat Methods "
+    "2015;12:899-900 (\"correlation implies association, but not causation\")",
+    "https://doi.org/10.1038/nmeth.3587", "verified")
+FDA_EXPANDED_ACCESS = Source(
+    "US FDA. Expanded access (sometimes called compassionate use): an investigational product "
+    "for a serious condition outside clinical trials when no satisfactory alternative exists",
+    "https://www.fda.gov/news-events/expanded-access/expanded-access-information-patients",
     "verified")
 PAWLAK_2003 = Source(
     "Pawlak CR et al. Flares in patients with systemic lupus erythematosus are associated with "
@@ -137,15 +174,20 @@ PAGES: tuple[Page, ...] = (
                "new or worse rashes, and in systemic lupus joint pain, tiredness and fever.",
                LFA_PHOTOSENSITIVITY),
             _s("Sun protection (shade, clothing, broad-spectrum sunscreen) is recommended for "
-               "people with lupus.", EULAR_2023),
+               "people with lupus.", LFA_UV_PROTECTION),
             _s("In diary studies, everyday stress went together with flares and with worse "
                "symptoms on the same or the next day, in some people more than others.",
                PAWLAK_2003, PERALTA_2004),
+            _s("Sulfonamide ('sulfa') antibiotics, such as trimethoprim-sulfamethoxazole "
+               "(co-trimoxazole, Bactrim, Septra), can trigger a lupus flare: in one study lupus "
+               "got worse in about 1 in 5 allergic reactions to them, and they can bring rashes, "
+               "sun sensitivity and low white-cell counts. Tell anyone prescribing an antibiotic "
+               "that you have lupus.", PETRI_1992, BERRY_2019, LFA_INFECTIONS),
         )),
         Section("Your own diary", (
             _s("The insights page only says which things went together in your diary. It "
                "cannot show that one thing brings on another; talk about patterns with your "
-               "care team.", EULAR_2023),
+               "care team.", ALTMAN_2015),
         )),
     )),
     Page("treatments", "Treatments and side effects", "What your medicines do and what to watch for.", (
@@ -170,7 +212,7 @@ PAGES: tuple[Page, ...] = (
                "mycophenolate) and biologics (such as belimumab and anifrolumab) are used when "
                "hydroxychloroquine alone is not enough or to reduce steroids.", EULAR_2023),
             _s("These medicines can make infections more likely: a fever while taking them "
-               "needs a call to your care team the same day.", EULAR_2023),
+               "needs a prompt call to your care team.", LFA_INFECTIONS),
         )),
     )),
     Page("kidneys", "Kidney warning signs", "Lupus nephritis can be silent; know the signs.", (
@@ -196,8 +238,11 @@ PAGES: tuple[Page, ...] = (
             _s("CD19 CAR-T cells have put small numbers of people with severe, hard-to-treat "
                "lupus into remission in early reports (5 patients in 2022, 8 with lupus in "
                "2024).", MACKENSEN_2022, MULLER_2024),
-            _s("CAR-T for lupus is available only in clinical trials; it needs chemotherapy "
-               "beforehand and has serious possible side effects.", MACKENSEN_2022, MULLER_2024),
+            _s("CAR-T is not an approved lupus treatment. It is given in clinical trials or, "
+               "for a few people with severe lupus and no other option, under compassionate use "
+               "(called expanded access in the US): the first five patients, in 2022, were "
+               "treated that way. It needs chemotherapy beforehand and has serious possible side "
+               "effects.", MACKENSEN_2022, FDA_EXPANDED_ACCESS, MULLER_2024),
         )),
         Section("Unapproved clinics: FDA warnings", (
             _s("The FDA has received reports of blindness, tumours and infections after "
