@@ -26,6 +26,7 @@ from lupuscare.clinical import units
 from lupuscare.clinical.diary import FEVER_FROM_RATING
 from lupuscare.errors import InputError
 from lupuscare.rules import DiaryRedFlag, PatientContext
+from lupuscare.rules.context import CellTherapyInfusion
 from lupuscare.rules import LabResult as RuleLab
 from lupuscare.rules import MedicationCourse as RuleCourse
 from lupuscare.web.records.models import (
@@ -226,8 +227,23 @@ def weight_date(patient: Patient) -> dt.date | None:
     return since.astimezone(tz).date() if since is not None else None
 
 
+def cell_therapy_infusions(patient: Patient, today: dt.date) -> tuple[CellTherapyInfusion, ...]:
+    """Every cell-therapy infusion the patient received up to ``today``, with its product kind
+    (the programme's modality: msc, car_t, ...): the fever rule treats recipients as
+    immunocompromised for a window after the infusion (``lupuscare.rules.exposure``)."""
+    from lupuscare.web.celltherapy.models import Infusion
+
+    tz = timezone.get_default_timezone()
+    rows = (Infusion.objects.filter(enrolment__patient=patient)
+            .values_list("enrolment__programme__modality", "started_at"))
+    return tuple(sorted(
+        (CellTherapyInfusion(product=modality, date=started.astimezone(tz).date())
+         for modality, started in rows if started.astimezone(tz).date() <= today),
+        key=lambda i: i.date))
+
+
 def rule_context(patient: Patient, today: dt.date) -> PatientContext:
-    """``patient``'s record as of ``today`` for ``lupuscare.rules.evaluate`` (seven queries,
+    """``patient``'s record as of ``today`` for ``lupuscare.rules.evaluate`` (eight queries,
     whatever the size of the record). The weight's date is when it was recorded
     (``weight_date``), so a weight older than the rules accept is flagged, not used."""
     from lupuscare.web.clinic.models import Contraception, EyeExam
@@ -262,4 +278,5 @@ def rule_context(patient: Patient, today: dt.date) -> PatientContext:
         medications=tuple(courses),
         labs=tuple(labs),
         diary_red_flags=tuple(diary_red_flags(diary)),
+        cell_therapy=cell_therapy_infusions(patient, today),
     )
