@@ -166,3 +166,41 @@ def test_no_get_writes_on_the_clinic_patient_page(clinician, world):
     assert ClinicAlert.objects.filter(patient=world.patient_a,
                                       code="proteinuria_nephritis_workup").exists()
     assert 'id="alerts-pending"' not in clinician.get(url).content.decode()
+
+
+def test_a_correction_in_the_admin_rescores_and_the_admin_cannot_delete(world, scored_visit):
+    client = _client(world, "admin")
+    assert _admin(client, world, UPCR).status_code == 302
+    lab = LabResult.objects.get(patient=world.patient_a, test="upcr")
+    url = reverse("admin:records_labresult_change", args=[lab.pk])
+    response = client.post(url, {
+        "test": "upcr", "loinc": "", "value": "0.4", "unit": "g/g", "low": "", "high": "",
+        "collected_at_0": "2026-02-25", "collected_at_1": "09:00", "source": "manual"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    lab.refresh_from_db()
+    assert lab.value == 0.4 and lab.history.first().history_change_reason.startswith("corrected")
+    sledai = StoredScore.objects.get(assessment=scored_visit, instrument="sledai2k")
+    assert sledai.value == 4  # 0.4 g/g is below the proteinuria item's 0.5 g/g
+    assert client.get(reverse("admin:records_labresult_delete", args=[lab.pk])).status_code == 403
+
+
+def test_a_retracted_lab_no_longer_counts_anywhere(clinician, world, scored_visit):
+    assert _clinic_page(clinician, world, UPCR).status_code == 302
+    lab = LabResult.objects.get(patient=world.patient_a, test="upcr")
+    url = reverse("clinic:record-retract", args=[world.patient_a.pk])
+    assert clinician.post(url, {"kind": "lab", "id": lab.pk, "reason": ""}).status_code == 400
+    response = clinician.post(url, {"kind": "lab", "id": lab.pk,
+                                    "reason": "sample from another patient"})
+    assert response.status_code == 302
+    assert not LabResult.objects.filter(pk=lab.pk).exists()
+    kept = LabResult.all_objects.get(pk=lab.pk)
+    assert kept.retraction_reason == "sample from another patient"
+    assert kept.retracted_by == world.clinician_a
+    sledai = StoredScore.objects.get(assessment=scored_visit, instrument="sledai2k")
+    assert sledai.value == 4 and sledai.history.count() == 3
+    alert = ClinicAlert.objects.get(patient=world.patient_a, code="proteinuria_nephritis_workup")
+    assert alert.status == AlertStatus.RESOLVED
+    api = clinician.get(f"/api/patients/{world.patient_a.pk}/labs").json()
+    assert lab.pk not in [row["id"] for row in api["items"]]
+    with pytest.raises(Exception, match="retracted with a reason"):
+        kept.delete()

@@ -62,6 +62,12 @@ class ServiceAdmin(AuditedHistoryAdmin):
     def amend(self, actor, obj, changes: dict):  # pragma: no cover
         raise NotImplementedError
 
+    def get_readonly_fields(self, request, obj=None):
+        """A record stays with its patient: a record of the wrong patient is retracted and
+        entered again, so both patients' histories say what happened."""
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "patient"] if obj is not None else fields
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = super().get_form(request, obj, change=change, **kwargs)
         admin_ = self
