@@ -26,9 +26,9 @@ from lupuscare.clinical import units
 from lupuscare.clinical.diary import FEVER_FROM_RATING
 from lupuscare.errors import InputError
 from lupuscare.rules import DiaryRedFlag, PatientContext
-from lupuscare.rules.context import CellTherapyInfusion
 from lupuscare.rules import LabResult as RuleLab
 from lupuscare.rules import MedicationCourse as RuleCourse
+from lupuscare.rules.context import CellTherapyInfusion
 from lupuscare.web.records.models import (
     Assessment,
     DamageItem,
