@@ -1,5 +1,7 @@
-"""Shapes of the API's requests and answers. Input schemas check types only: ranges and
-vocabularies live once, in the models' validators, and come back as 422 naming the field."""
+"""Shapes of the API's requests and answers. Input schemas check types only, strictly (a
+``false`` is not a count, a ``"5"`` not a dose): ranges and vocabularies live once, in the
+core and the models' validators (through the record services), and come back as 422 naming the
+field."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Schema
+from pydantic import StrictBool, StrictFloat, StrictInt
 
 from lupuscare.web.records.models.clinical import DEFAULT_WINDOW_DAYS
 
@@ -46,14 +49,14 @@ class AssessmentOut(Schema):
 
 class AssessmentIn(Schema):
     date: dt.date
-    window_days: int = DEFAULT_WINDOW_DAYS
+    window_days: StrictInt = DEFAULT_WINDOW_DAYS
     findings: list[str] = []
     not_attributable: list[str] = []
-    swollen_28: int | None = None
-    tender_28: int | None = None
-    pga: float | None = None
-    bilag_new_a: int | None = None
-    bilag_new_b: int | None = None
+    swollen_28: StrictInt | None = None
+    tender_28: StrictInt | None = None
+    pga: StrictFloat | StrictInt | None = None
+    bilag_new_a: StrictInt | None = None
+    bilag_new_b: StrictInt | None = None
     notes: str = ""
 
 
@@ -72,25 +75,25 @@ class LabOut(Schema):
 class LabIn(Schema):
     test: str
     loinc: str = ""
-    value: float
+    value: StrictFloat | StrictInt
     unit: str
-    low: float | None = None
-    high: float | None = None
+    low: StrictFloat | StrictInt | None = None
+    high: StrictFloat | StrictInt | None = None
     collected_at: dt.datetime
     source: Literal["api", "import", "fhir", "manual"] = "api"
 
 
 class MedicationIn(Schema):
     drug: str
-    daily_dose_mg: float | None = None
+    daily_dose_mg: StrictFloat | StrictInt | None = None
     schedule: str = "daily"
     route: str = "oral"
-    pulse: bool = False
+    pulse: StrictBool = False
     start: dt.date
     stop: dt.date | None = None
     reason: str = ""
-    tolerated: bool | None = None
-    investigational: bool = False
+    tolerated: StrictBool | None = None
+    investigational: StrictBool = False
 
 
 class DamageOut(Schema):
@@ -104,7 +107,7 @@ class DamageOut(Schema):
 class DamageIn(Schema):
     item: str
     onset: dt.date
-    count: int = 1
+    count: StrictInt = 1
     notes: str = ""
 
 
@@ -128,3 +131,15 @@ class MedicationOut(Schema):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class FieldError(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(Schema):
+    """422: every refused field, named by ``loc`` (e.g. ``["body", "payload", "value"]``)."""
+
+    detail: list[FieldError]

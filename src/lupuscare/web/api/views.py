@@ -47,13 +47,18 @@ from .schemas import (
     AssessmentOut,
     DamageIn,
     DamageOut,
+    ErrorOut,
     LabIn,
     LabOut,
     MedicationIn,
     MedicationOut,
     PatientOut,
     RetractIn,
+    ValidationErrorOut,
 )
+
+# Every answer an endpoint can give is in the schema (schemathesis checks it in make test).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 # Paging bounds: a page of at most MAX_LIMIT rows, an offset a database can take.
 MAX_LIMIT = 500
@@ -105,7 +110,7 @@ def _invalid_record(request: HttpRequest, exc: RecordInvalid):
 patients = Router(tags=["patients"])
 
 
-@patients.get("", response=list[PatientOut], url_name="patient_list")
+@patients.get("", response={200: list[PatientOut], **ERRORS}, url_name="patient_list")
 @paginate(BoundedPagination)
 def list_patients(request: HttpRequest):
     if request.user.role not in (Role.PATIENT, Role.CLINICIAN):
@@ -114,7 +119,7 @@ def list_patients(request: HttpRequest):
     return patients_visible_to(request.user).select_related("care_team").order_by("id")
 
 
-@patients.get("/{int:patient_id}", response=PatientOut, url_name="patient_detail")
+@patients.get("/{int:patient_id}", response={200: PatientOut, **ERRORS}, url_name="patient_detail")
 def get_patient(request: HttpRequest, patient_id: int):
     patient = get_visible_patient(request.user, patient_id)
     audit.record(request, patient, AuditAction.READ, patient)
@@ -128,7 +133,8 @@ def _read(request: HttpRequest, patient_id: int) -> Patient:
 
 
 @patients.get(
-    "/{int:patient_id}/assessments", response=list[AssessmentOut], url_name="assessment_list"
+    "/{int:patient_id}/assessments", response={200: list[AssessmentOut], **ERRORS},
+    url_name="assessment_list"
 )
 @paginate(BoundedPagination)
 def list_assessments(request: HttpRequest, patient_id: int):
@@ -137,7 +143,7 @@ def list_assessments(request: HttpRequest, patient_id: int):
 
 @patients.get(
     "/{int:patient_id}/assessments/{int:assessment_id}/document",
-    response=dict,
+    response={200: dict, **ERRORS},
     url_name="assessment_document",
 )
 def assessment_document(request: HttpRequest, patient_id: int, assessment_id: int):
@@ -150,14 +156,16 @@ def assessment_document(request: HttpRequest, patient_id: int, assessment_id: in
     return assessment.to_document()
 
 
-@patients.get("/{int:patient_id}/labs", response=list[LabOut], url_name="lab_list")
+@patients.get("/{int:patient_id}/labs", response={200: list[LabOut], **ERRORS},
+              url_name="lab_list")
 @paginate(BoundedPagination)
 def list_labs(request: HttpRequest, patient_id: int):
     return _read(request, patient_id).lab_results.order_by("-collected_at", "-id")
 
 
 @patients.get(
-    "/{int:patient_id}/medications", response=list[MedicationOut], url_name="medication_list"
+    "/{int:patient_id}/medications", response={200: list[MedicationOut], **ERRORS},
+    url_name="medication_list"
 )
 @paginate(BoundedPagination)
 def list_medications(request: HttpRequest, patient_id: int):
@@ -177,7 +185,7 @@ def _actor(request: HttpRequest) -> Actor:
 
 @patients.post(
     "/{int:patient_id}/assessments",
-    response={201: AssessmentOut},
+    response={201: AssessmentOut, **ERRORS},
     url_name="assessment_create",
 )
 def create_assessment(request: HttpRequest, patient_id: int, payload: AssessmentIn):
@@ -185,26 +193,29 @@ def create_assessment(request: HttpRequest, patient_id: int, payload: Assessment
     return Status(201, services.record_visit(_actor(request), patient, **payload.dict()))
 
 
-@patients.post("/{int:patient_id}/labs", response={201: LabOut}, url_name="lab_create")
+@patients.post("/{int:patient_id}/labs", response={201: LabOut, **ERRORS},
+               url_name="lab_create")
 def create_lab(request: HttpRequest, patient_id: int, payload: LabIn):
     patient = _writable_patient(request, patient_id)
     return Status(201, services.record_lab(_actor(request), patient, **payload.dict()))
 
 
-@patients.post("/{int:patient_id}/medications", response={201: MedicationOut},
+@patients.post("/{int:patient_id}/medications", response={201: MedicationOut, **ERRORS},
                url_name="medication_create")
 def create_medication(request: HttpRequest, patient_id: int, payload: MedicationIn):
     patient = _writable_patient(request, patient_id)
     return Status(201, services.start_medication(_actor(request), patient, **payload.dict()))
 
 
-@patients.get("/{int:patient_id}/damage", response=list[DamageOut], url_name="damage_list")
+@patients.get("/{int:patient_id}/damage", response={200: list[DamageOut], **ERRORS},
+              url_name="damage_list")
 @paginate(BoundedPagination)
 def list_damage(request: HttpRequest, patient_id: int):
     return _read(request, patient_id).damage_items.order_by("onset", "id")
 
 
-@patients.post("/{int:patient_id}/damage", response={201: DamageOut}, url_name="damage_create")
+@patients.post("/{int:patient_id}/damage", response={201: DamageOut, **ERRORS},
+               url_name="damage_create")
 def create_damage(request: HttpRequest, patient_id: int, payload: DamageIn):
     patient = _writable_patient(request, patient_id)
     return Status(201, services.record_damage(_actor(request), patient, **payload.dict()))
@@ -217,7 +228,7 @@ RETRACTABLE = {
 }
 
 
-@patients.post("/{int:patient_id}/{kind}/{int:record_id}/retract", response={200: dict},
+@patients.post("/{int:patient_id}/{kind}/{int:record_id}/retract", response={200: dict, **ERRORS},
                url_name="record_retract")
 def retract_record(request: HttpRequest, patient_id: int, kind: str, record_id: int,
                    payload: RetractIn):
