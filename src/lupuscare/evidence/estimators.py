@@ -38,6 +38,7 @@ class Tau2Estimate:
     tau2: float
     se: float | None
     iterations: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 def normalise_method(method: str) -> str:
@@ -334,6 +335,7 @@ def _fisher_scoring(
                 f"{kind}: Fisher scoring did not converge in {limit} iterations "
                 "(try stepadj=0.5, as metafor suggests, or another method)",
             )
+    warnings: tuple[str, ...] = ()
     if (
         kind in ("ML", "REML")
         and np.all(vi > 0)
@@ -341,6 +343,7 @@ def _fisher_scoring(
         and tau2 > THRESHOLD
     ):
         tau2 = 0.0  # metafor's guard against a local maximum: τ² = 0 fits better
+        warnings = (LOCAL_MAXIMUM,)
     tau2 = max(0.0, tau2)
     w = 1 / (vi + tau2)
     if kind == "ML":
@@ -350,7 +353,13 @@ def _fisher_scoring(
         se = np.sqrt(2 / np.sum(P * P))
     else:
         se = np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)
-    return Tau2Estimate(tau2, float(se), iterations)
+    return Tau2Estimate(tau2, float(se), iterations, warnings)
+
+
+LOCAL_MAXIMUM = (
+    "Fisher scoring algorithm may have gotten stuck at a local maximum. Setting tau^2 = 0. "
+    "Check the profile likelihood plot with profile()."
+)
 
 
 def _ll(kind: str, y: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float) -> float:
