@@ -11,9 +11,8 @@ Extensions: ``--method MH|PETO`` (Mantel–Haenszel, Peto; 2×2 data), ``--mods 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,23 +24,17 @@ from lupuscare.errors import InputError
 
 
 def _read_csv(path: str) -> dict[str, list[str]]:
+    """The file's columns, by the engine's one CSV reader (duplicate columns refused)."""
+    from lupuscare.evidence.csv_table import read_columns
+
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
-    except OSError as e:
-        fail(f"{path}: {e.strerror or e}")
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        fail(f"{path}: empty CSV (no header)")
-    rows = list(reader)
-    if not rows:
-        fail(f"{path}: no studies (header only)")
-    columns: dict[str, list[str]] = {name.strip(): [] for name in reader.fieldnames}
-    for i, row in enumerate(rows, start=2):
-        if None in row:
-            fail(f"{path}: line {i}: more values than columns")
-        for name, value in row.items():
-            columns[name.strip()].append((value or "").strip())
-    return columns
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"{path}: {getattr(e, 'strerror', None) or e}")
+    try:
+        return read_columns(text, field=path)
+    except InputError as e:
+        fail(str(e))
 
 
 def _numbers(columns: dict[str, list[str]], name: str) -> list[float]:
@@ -146,6 +139,19 @@ def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[
     return fit, out
 
 
+def _check_options(measure: str, vtype: str | None, stepadj: float) -> None:
+    """Refuse option values the engine would otherwise ignore or trip over (exit 2)."""
+    from lupuscare.evidence.effect_sizes import VTYPES
+
+    if vtype is not None:
+        allowed = VTYPES.get(measure.upper(), ("LS",))
+        if vtype.upper() not in allowed:
+            fail(f"--vtype: {vtype!r} is not a variance type for {measure.upper()}; one of "
+                 f"{', '.join(allowed)}")  # fmt: skip
+    if not (math.isfinite(stepadj) and stepadj > 0):
+        fail(f"--stepadj: must be a positive number (0.5 halves each step), got {stepadj:g}")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("meta")
     def meta(
@@ -196,6 +202,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """One meta-analysis of a CSV file (contracts.md section 4)."""
+        _check_options(measure, vtype, stepadj)
         columns = _read_csv(file)
         if ri is not None and "ri" in columns:
             fail("--ri: the file already has an 'ri' column")
@@ -214,6 +221,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print(json.dumps(out, indent=None, sort_keys=False))
         else:
+            for warning in fit.warnings:  # also in the JSON's "warnings" list
+                print(f"warning: {' '.join(warning.split())}", file=sys.stderr)
             print(fit.summary())
             for key in (
                 "confint",

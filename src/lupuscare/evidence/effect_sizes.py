@@ -26,6 +26,16 @@ PRE_POST = ("MC", "SMCC", "SMCR")
 PROPORTIONS = ("PR", "PLO")
 MEASURES = (*TWO_BY_TWO, *TWO_GROUP_MEANS, *PRE_POST, *PROPORTIONS, "GEN")
 
+# metafor's variance variants (escalc vtype=) implemented per measure; "LS" is the default.
+VTYPES: dict[str, tuple[str, ...]] = {
+    "RD": ("LS", "UB"),
+    "SMD": ("LS", "UB", "LS2"),
+    "MD": ("LS", "HO"),
+    "SMCC": ("LS", "LS2"),
+    "SMCR": ("LS", "LS2"),
+    "PR": ("LS", "UB"),
+}
+
 # Measures whose estimates live on the log scale: forest plots and reports back-transform with exp.
 LOG_SCALE = frozenset({"RR", "OR", "ROM", "PETO"})
 
@@ -299,6 +309,10 @@ def escalc(
     if measure not in MEASURES:
         raise InputError("measure", f"unknown measure {measure!r}; one of {', '.join(MEASURES)}")
     vtype = str(vtype).upper()
+    allowed = VTYPES.get(measure, ("LS",))
+    if vtype not in allowed:
+        raise InputError("vtype", f"{vtype!r} is not a variance type for {measure}; one of "
+                         f"{', '.join(allowed)}")  # fmt: skip
     raw: dict[str, np.ndarray] = {}
     ni: np.ndarray | None
     if measure in TWO_BY_TWO:

@@ -162,7 +162,11 @@ def sj(
     k, p = X.shape
     # var(y)·(k−1)/k with R's n−1 variance is numpy's population variance.
     tau2_0 = float(np.var(y)) if tau2_init is None else float(tau2_init)
-    if tau2_0 < 0 or (tau2_init is None and tau2_0 == 0):
+    if tau2_0 < 0:
+        raise InputError("tau2_init", "the SJ starting value must not be negative")
+    if tau2_0 == 0 and np.any(vi <= 0):
+        # identical effects start SJ at 0 (metafor then gives τ² = 0, SE 0), but a zero
+        # sampling variance would get an infinite weight
         raise InputError("yi", "the SJ estimator needs effect sizes that are not all equal")
     P = projection(1 / (vi + tau2_0), X)
     rss = float(y @ P @ y)
@@ -312,6 +316,10 @@ def _fisher_scoring(
     while change > THRESHOLD:
         iterations += 1
         old = tau2
+        if np.any(vi + tau2 <= 0):  # metafor stops here too ("Division by zero ...")
+            raise InputError(
+                "vi", f"{kind}: a sampling variance of 0 at tau2 = 0 gives an infinite weight"
+            )
         w = 1 / (vi + tau2)
         P = projection(w, X)
         Py = P @ y

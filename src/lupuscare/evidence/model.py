@@ -416,6 +416,8 @@ def rma(
         raise InputError(f"vi[{int(np.argmax(bad))}]", "sampling variance must not be negative")
     if labels is not None and len(labels) != k:
         raise InputError("labels", f"has {len(labels)} labels, expected {k}")
+    if not (np.isfinite(stepadj) and stepadj > 0):
+        raise InputError("stepadj", "must be a positive number (0.5 halves each step)")
     X, names = design_matrix(mods, k, intercept)
     a = _per_study("weights", weights, k, positive=False)
     g = _per_study("genq_weights", genq_weights, k, positive=True)
@@ -438,6 +440,13 @@ def _per_study(name: str, values: Any, k: int, positive: bool) -> np.ndarray | N
 
 
 VI_RATIO_LIMIT = 1e7  # metafor: 1/control$evtol (evtol = 1e-07)
+# metafor 3.8-1's words (rma.uni), so a reader can look them up in its documentation.
+KNHA_EE = "Knapp & Hartung method is not meant to be used in the context of EE models."
+NONPOSITIVE_VI = "There are outcomes with non-positive sampling variances."
+VI_RATIO = (
+    "Ratio of largest to smallest sampling variance extremely large. "
+    "May not be able to obtain stable results."
+)
 
 
 def fit_model(
@@ -479,17 +488,14 @@ def _metafor_warnings(v: np.ndarray, spec: ModelSpec, est: Tau2Estimate) -> list
     """The warnings metafor's rma.uni gives for these inputs (same conditions, same words)."""
     out: list[str] = []
     if np.any(v <= 0):
-        out.append("There are outcomes with non-positive sampling variances.")
+        out.append(NONPOSITIVE_VI)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = float(np.max(v) / np.min(v))
     if np.isfinite(ratio) and ratio >= VI_RATIO_LIMIT:
-        out.append(
-            "Ratio of largest to smallest sampling variance extremely large. "
-            "May not be able to obtain stable results."
-        )
+        out.append(VI_RATIO)
     out.extend(est.warnings)
     if spec.method == "EE" and spec.test == "knha":
-        out.append("Knapp and Hartung method is not meant to be used in the context of 'EE' models.")
+        out.append(KNHA_EE)
     return out
 
 
