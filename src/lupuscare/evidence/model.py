@@ -592,8 +592,8 @@ def _fit(y, v, X, names, est: Tau2Estimate, spec: ModelSpec, labels, ni):
         else:
             QM_df = (m, None)
             QM_pval = dist.chi2_sf(QM, m)
-        if method != "EE" and "intrcpt" in names:
-            R2 = _pseudo_r2(y, v, spec, tau2)
+        if "intrcpt" in names:
+            R2 = _r2_equal_effects(y, v, X, a) if method == "EE" else _pseudo_r2(y, v, spec, tau2)
     # Prediction interval for the pooled effect (intercept-only models).
     pi_lb = pi_ub = None
     if p == 1:
@@ -614,6 +614,25 @@ def _fit(y, v, X, names, est: Tau2Estimate, spec: ModelSpec, labels, ni):
         labels=labels, fitstats=fitstats, iterations=est.iterations, notes=tuple(notes),
         ni=ni, spec=spec, warnings=tuple(_metafor_warnings(v, spec, est)),
     )  # fmt: skip
+
+
+def _r2_equal_effects(y, v, X, a) -> float | None:
+    """R² of an equal-effects meta-regression as metafor 3.8-1 reports it: the adjusted R² (in
+    %) of the weighted regression of yᵢ on the moderators (weights 1/vᵢ or the user's), floored
+    at 0; 0 when all effects are equal."""
+    if np.all(y == y[0]):
+        return 0.0
+    k, p = X.shape
+    if k <= p or (a is None and np.any(v <= 0)):
+        return None  # metafor: NA
+    w = 1 / v if a is None else a
+    WX = X * w[:, None]
+    beta = np.linalg.solve(X.T @ WX, WX.T @ y)
+    rss = float(np.sum(w * (y - X @ beta) ** 2))
+    ybar = float(np.sum(w * y) / w.sum())
+    tss = float(np.sum(w * (y - ybar) ** 2))
+    adj = 1 - (rss / (k - p)) / (tss / (k - 1))
+    return max(0.0, 100 * adj)
 
 
 def _pseudo_r2(y, v, spec: ModelSpec, tau2_me) -> float:
