@@ -61,8 +61,7 @@ def _write_plot(path: str, make) -> None:
 
 def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The analysis behind the command: returns (fit, JSON-ready output)."""
-    from lupuscare import evidence as ev
-    from lupuscare.evidence import plots
+    from lupuscare import evidence as ev  # names load lazily: only what this run uses
 
     measure = opts["measure"].upper()
     method = opts["method"].upper()
@@ -132,10 +131,13 @@ def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[
         out["subgroups"] = ev.subgroup(
             es, groups=columns[key], method=method, test=opts["test"], level=opts["level"]
         ).to_dict()
-    if opts.get("forest"):
-        _write_plot(opts["forest"], lambda fmt: plots.forest(fit, fmt=fmt))
-    if opts.get("funnel"):
-        _write_plot(opts["funnel"], lambda fmt: plots.funnel(fit, fmt=fmt))
+    if opts.get("forest") or opts.get("funnel"):
+        from lupuscare.evidence import plots  # matplotlib: imported only to draw
+
+        if opts.get("forest"):
+            _write_plot(opts["forest"], lambda fmt: plots.forest(fit, fmt=fmt))
+        if opts.get("funnel"):
+            _write_plot(opts["funnel"], lambda fmt: plots.funnel(fit, fmt=fmt))
     return fit, out
 
 

@@ -5,30 +5,60 @@ The verbs follow metafor's: :func:`escalc` computes effect sizes, :func:`rma` fi
 :func:`influence`, :func:`regtest`, :func:`ranktest`, :func:`trimfill`, :func:`confint_tau2`,
 :func:`subgroup` and :mod:`lupuscare.evidence.plots` work on the result. Pure Python on plain
 inputs: no Django, no I/O.
+
+Names are loaded from their modules on first use (PEP 562), so ``import lupuscare.evidence``
+stays cheap for a command-line run that needs one fit: the heavy dependencies (scipy.stats,
+scipy.optimize, matplotlib, plotly) are imported only by the verbs that use them.
 """
 
 from __future__ import annotations
 
-from lupuscare.evidence.bias import RankTest, RegTest, TrimFill, ranktest, regtest, trimfill
-from lupuscare.evidence.effect_sizes import MEASURES, EffectSizes, escalc, escalc_frame
-from lupuscare.evidence.errors import ConvergenceError
-from lupuscare.evidence.estimators import METHODS
-from lupuscare.evidence.heterogeneity import HeterogeneityCI, confint_tau2
-from lupuscare.evidence.mantel_haenszel import rma_mh, rma_peto
-from lupuscare.evidence.model import Coefficient, RMAResult, predict, rma
-from lupuscare.evidence.prepost import CorrelationSensitivity, prepost_sensitivity
-from lupuscare.evidence.sensitivity import Influence, SensitivityTable, cumul, influence, leave1out
-from lupuscare.evidence.subgroup import SubgroupResult, subgroup
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "MEASURES": "effect_sizes",
+    "METHODS": "estimators",
+    "Coefficient": "model",
+    "ConvergenceError": "errors",
+    "CorrelationSensitivity": "prepost",
+    "EffectSizes": "effect_sizes",
+    "HeterogeneityCI": "heterogeneity",
+    "Influence": "sensitivity",
+    "ModelSpec": "model",
+    "RMAResult": "model",
+    "RankTest": "bias",
+    "RegTest": "bias",
+    "SensitivityTable": "sensitivity",
+    "SubgroupResult": "subgroup",
+    "TrimFill": "bias",
+    "confint_tau2": "heterogeneity",
+    "cumul": "sensitivity",
+    "escalc": "effect_sizes",
+    "escalc_frame": "effect_sizes",
+    "influence": "sensitivity",
+    "leave1out": "sensitivity",
+    "predict": "model",
+    "prepost_sensitivity": "prepost",
+    "ranktest": "bias",
+    "regtest": "bias",
+    "rma": "model",
+    "rma_mh": "mantel_haenszel",
+    "rma_peto": "mantel_haenszel",
+    "subgroup": "subgroup",
+    "trimfill": "bias",
+}
 
 __all__ = [
-    "MEASURES",
-    "METHODS",
     "Coefficient",
     "ConvergenceError",
     "CorrelationSensitivity",
     "EffectSizes",
     "HeterogeneityCI",
     "Influence",
+    "MEASURES",
+    "METHODS",
+    "ModelSpec",
     "RMAResult",
     "RankTest",
     "RegTest",
@@ -51,3 +81,36 @@ __all__ = [
     "subgroup",
     "trimfill",
 ]
+assert set(__all__) == set(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lupuscare.evidence' has no attribute {name!r}")
+    value = getattr(import_module(f"lupuscare.evidence.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from lupuscare.evidence.bias import RankTest, RegTest, TrimFill, ranktest, regtest, trimfill
+    from lupuscare.evidence.effect_sizes import MEASURES, EffectSizes, escalc, escalc_frame
+    from lupuscare.evidence.errors import ConvergenceError
+    from lupuscare.evidence.estimators import METHODS
+    from lupuscare.evidence.heterogeneity import HeterogeneityCI, confint_tau2
+    from lupuscare.evidence.mantel_haenszel import rma_mh, rma_peto
+    from lupuscare.evidence.model import Coefficient, ModelSpec, RMAResult, predict, rma
+    from lupuscare.evidence.prepost import CorrelationSensitivity, prepost_sensitivity
+    from lupuscare.evidence.sensitivity import (
+        Influence,
+        SensitivityTable,
+        cumul,
+        influence,
+        leave1out,
+    )
+    from lupuscare.evidence.subgroup import SubgroupResult, subgroup

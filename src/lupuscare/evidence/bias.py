@@ -16,9 +16,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from lupuscare.errors import InputError
+from lupuscare.evidence import distributions as dist
 from lupuscare.evidence.effect_sizes import EffectSizes
 from lupuscare.evidence.errors import ConvergenceError
 from lupuscare.evidence.model import ModelSpec, RMAResult, _jsonable, fit_model
@@ -99,8 +99,8 @@ def regtest(res: RMAResult, model: str = "rma", predictor: str = "sei", ni: Any 
     sigma2 = float(np.sum(w * resid**2) / df)
     se = np.sqrt(np.diag(cov_unscaled) * sigma2)
     t = beta / se
-    pvals = 2 * stats.t.sf(np.abs(t), df)
-    crit = stats.t.isf((1 - res.level / 100) / 2, df)
+    pvals = 2 * dist.t_sf(np.abs(t), df)
+    crit = dist.t_isf((1 - res.level / 100) / 2, df)
     return RegTest(
         "lm", predictor, float(t[p]), float(pvals[p]), df,
         float(beta[0]) if limit else None,
@@ -131,6 +131,8 @@ def ranktest(res: RMAResult | EffectSizes) -> RankTest:
     vi_star = vi - 1 / w.sum()
     y_star = (yi - theta) / np.sqrt(vi_star)
     ties = len(np.unique(y_star)) < y_star.size or len(np.unique(vi)) < vi.size
+    from scipy import stats  # lazily: scipy.stats costs ~1.5 s of a CLI run
+
     result = stats.kendalltau(y_star, vi, method="asymptotic" if ties else "exact")
     return RankTest(float(result.statistic), float(result.pvalue), not ties)
 
@@ -196,7 +198,7 @@ def trimfill(
         if side == "right":
             beta = -beta
         yc = y - beta
-        ranks = stats.rankdata(np.abs(yc), method="ordinal")
+        ranks = _ordinal_ranks(np.abs(yc))
         signed = np.sign(yc) * ranks
         if estimator == "R0":
             neg = signed[signed < 0]
@@ -231,6 +233,13 @@ def trimfill(
     else:
         fit, filled = res, np.zeros(k, dtype=bool)
     return TrimFill(k0, se_k0, side, estimator, fit, filled, p_k0)
+
+
+def _ordinal_ranks(a: np.ndarray) -> np.ndarray:
+    """scipy.stats.rankdata(a, method="ordinal"): ties ranked by position (a stable sort)."""
+    ranks = np.empty(a.size)
+    ranks[np.argsort(a, kind="mergesort")] = np.arange(1, a.size + 1)
+    return ranks
 
 
 def _round_half_even(x: float) -> float:

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from scipy.optimize import brentq
 
 from lupuscare.errors import InputError
+from lupuscare.evidence import distributions as dist
 from lupuscare.evidence.errors import ConvergenceError
 
 THRESHOLD = 1e-5  # metafor control$threshold
@@ -258,7 +257,7 @@ def genqm(y: np.ndarray, vi: np.ndarray, X: np.ndarray, a: np.ndarray) -> Tau2Es
 def pmm(y: np.ndarray, vi: np.ndarray, X: np.ndarray) -> Tau2Estimate:
     """Median-unbiased Paule–Mandel: Q(τ²) equals the median of χ²(k − p) (metafor PMM)."""
     k, p = X.shape
-    target = float(stats.chi2.ppf(0.5, k - p))
+    target = dist.chi2_ppf(0.5, k - p)
     tau2 = _solve_q(lambda t: generalised_q(t, y, vi, X) - target, "PMM", tau2_max(y))
     w = 1 / (vi + tau2)
     return Tau2Estimate(tau2, float(np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)))
@@ -297,6 +296,14 @@ def _solve_q(f: Callable[[float], float], name: str, upper: float) -> float:
                 "tau2", f"{name}: no root below tau2 = {TAU2_LIMIT:g}; check the data's scale"
             )
     return float(brentq(f, 0.0, upper, xtol=1e-14, rtol=1e-13, maxiter=500))
+
+
+def brentq(f: Callable[[float], float], a: float, b: float, **options) -> float:
+    """scipy.optimize.brentq, imported on first use (scipy.optimize costs ~1 s of a CLI run
+    that never searches for a root)."""
+    from scipy.optimize import brentq as _brentq
+
+    return _brentq(f, a, b, **options)
 
 
 def _fisher_scoring(

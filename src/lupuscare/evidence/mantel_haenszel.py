@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from lupuscare.errors import InputError
+from lupuscare.evidence import distributions as dist
 from lupuscare.evidence.effect_sizes import escalc
 from lupuscare.evidence.model import Coefficient, ModelSpec, RMAResult, TablesInfo, TwoByTwo
 
@@ -106,7 +106,7 @@ def _cmh_test(a, b, c, d, correct: bool = True) -> dict[str, float | None]:
     num = (abs(np.sum(a[ok] - (n1[ok] / N[ok]) * xt[ok])) - (0.5 if correct else 0.0)) ** 2
     den = np.sum((n1[ok] / N[ok]) * (n2[ok] / N[ok]) * (xt[ok] * (yt[ok] / (N[ok] - 1))))
     cmh = float(num / den)
-    return {"CMH": cmh, "CMH_pval": float(stats.chi2.sf(cmh, 1))}
+    return {"CMH": cmh, "CMH_pval": dist.chi2_sf(cmh, 1)}
 
 
 def rma_peto(
@@ -143,13 +143,13 @@ def rma_peto(
 
 def _equal_effects_result(beta, se, Q, yi, vi, keep, measure, method, level, labels, c, extra):
     alpha = 1 - level / 100
-    crit = float(stats.norm.isf(alpha / 2))
+    crit = float(dist.norm_isf(alpha / 2))
     z = beta / se
-    pval = float(2 * stats.norm.sf(abs(z)))
+    pval = float(2 * dist.norm_sf(abs(z)))
     k_yi = int(yi.size)
     Q_df = max(k_yi - 1, 0)
     if k_yi > 1:
-        Q_pval = float(stats.chi2.sf(Q, Q_df))
+        Q_pval = dist.chi2_sf(Q, Q_df)
         I2 = max(0.0, 100 * (Q - Q_df) / Q) if Q > 0 else 0.0
         H2 = Q / Q_df
     else:

@@ -17,7 +17,6 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from lupuscare.errors import InputError
 from lupuscare.evidence import distributions as dist
@@ -695,7 +694,7 @@ def predict(res: RMAResult, newmods: Any = None, level: float | None = None) -> 
     se = float(np.sqrt(x @ res.vb @ x))
     alpha = 1 - level / 100
     crit = float(
-        stats.t.isf(alpha / 2, res.df) if res.test == "knha" else stats.norm.isf(alpha / 2)
+        dist.t_isf(alpha / 2, res.df) if res.test == "knha" else dist.norm_isf(alpha / 2)
     )
     pi_se = np.sqrt(se**2 + res.tau2)
     return {
@@ -712,5 +711,5 @@ def predictive_probability(res: RMAResult, threshold: float = 0.0, below: bool =
         raise InputError("mods", "predictive probabilities are for models without moderators")
     sd = float(np.sqrt(res.se**2 + res.tau2))
     zq = (threshold - res.estimate) / sd
-    cdf = float(stats.t.cdf(zq, res.df) if res.test == "knha" else stats.norm.cdf(zq))
+    cdf = float(dist.t_cdf(zq, res.df) if res.test == "knha" else dist.norm_cdf(zq))
     return cdf if below else 1 - cdf

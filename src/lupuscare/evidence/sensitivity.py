@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from lupuscare.errors import InputError
+from lupuscare.evidence import distributions as dist
 from lupuscare.evidence.model import RMAResult, _jsonable, fit_model
 
 _ROW_FIELDS = (
@@ -192,9 +192,9 @@ def _single_study_row(res: RMAResult, i: int) -> dict[str, float | None]:
     y, se = float(res.yi[i]), float(np.sqrt(res.vi[i]))
     row: dict[str, float | None] = dict.fromkeys(_ROW_FIELDS)
     row.update(estimate=y, se=se, Q=0.0, Q_pval=1.0, tau2=0.0, I2=0.0, H2=1.0)
-    crit = float(stats.norm.isf((1 - res.level / 100) / 2))
+    crit = float(dist.norm_isf((1 - res.level / 100) / 2))
     row.update(ci_lb=y - crit * se, ci_ub=y + crit * se)
-    row.update(stat=y / se, pval=float(2 * stats.norm.sf(abs(y / se))))
+    row.update(stat=y / se, pval=float(2 * dist.norm_sf(abs(y / se))))
     return row
 
 
@@ -305,7 +305,7 @@ def influence(res: RMAResult) -> Influence:
         rstudent = resid / seresid
     flagged = (
         (np.abs(n["dffits"]) > 3 * np.sqrt(p / (k - p)))
-        | (stats.chi2.cdf(n["cook"], p) > 0.5)
+        | (dist.chi2_cdf(n["cook"], p) > 0.5)
         | (hat > 3 * p / k)
         | np.any(np.abs(dfbs) > 1, axis=1)
     )
