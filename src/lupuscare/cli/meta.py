@@ -1,7 +1,7 @@
 """`lupuscare meta FILE.csv --measure M [--method X] [--test z|knha] [--json]` (contracts.md §4).
 
 Columns follow metafor's names (``ai,bi,ci,di``; ``m1i,sd1i,n1i,m2i,sd2i,n2i``; ``yi,vi``;
-``xi,ni``; ``m1i,m2i,sd1i,sd2i,ni,ri``), optional ``study`` labels and moderator columns.
+``xi,ni``; ``m1i,m2i,sd1i,sd2i,ni,ri``; ``ri,ni``; ``xi,ti``; ``x1i,t1i,x2i,t2i``; ``mi,sdi,ni``), optional ``study`` labels and moderator columns.
 Extensions: ``--method MH|PETO`` (Mantel–Haenszel, Peto; 2×2 data), ``--mods a,b``
 (meta-regression), ``--level``, ``--ri`` (assumed pre–post correlation), ``--vtype``,
 ``--stepadj`` (Fisher-scoring step factor), ``--confint`` (Q-profile CIs of τ²/I²/H²), ``--leave1out``, ``--cumul COLUMN``, ``--influence``,
@@ -163,7 +163,9 @@ def register(app: typer.Typer) -> None:
         measure: Annotated[
             str,
             typer.Option(
-                "--measure", help="RR, OR, RD, SMD, MD, ROM, MC, SMCC, SMCR, PR, PLO, GEN"
+                "--measure",
+                help="RR, OR, RD, SMD, MD, ROM, MC, SMCC, SMCR, PR, PLN, PLO, PAS, PFT, COR, "
+                "ZCOR, IR, IRLN, IRS, IRFT, IRR, IRD, MN, MNLN, GEN",
             ),
         ],
         method: Annotated[
