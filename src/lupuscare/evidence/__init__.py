@@ -47,6 +47,12 @@ _EXPORTS = {
     "rma_peto": "mantel_haenszel",
     "subgroup": "subgroup",
     "trimfill": "bias",
+    "robust": "robust",
+    "RobustResult": "robust",
+    "lrt": "comparison",
+    "wald": "comparison",
+    "LikelihoodRatioTest": "comparison",
+    "WaldTest": "comparison",
 }
 
 __all__ = [
@@ -55,22 +61,26 @@ __all__ = [
     "CorrelationSensitivity",
     "EffectSizes",
     "HeterogeneityCI",
+    "LikelihoodRatioTest",
     "Influence",
     "MEASURES",
     "METHODS",
     "ModelSpec",
     "RMAResult",
     "RankTest",
+    "RobustResult",
     "RegTest",
     "SensitivityTable",
     "SubgroupResult",
     "TrimFill",
+    "WaldTest",
     "confint_tau2",
     "cumul",
     "escalc",
     "escalc_frame",
     "influence",
     "leave1out",
+    "lrt",
     "predict",
     "prepost_sensitivity",
     "ranktest",
@@ -78,8 +88,10 @@ __all__ = [
     "rma",
     "rma_mh",
     "rma_peto",
+    "robust",
     "subgroup",
     "trimfill",
+    "wald",
 ]
 assert set(__all__) == set(_EXPORTS)
 
@@ -99,6 +111,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from lupuscare.evidence.bias import RankTest, RegTest, TrimFill, ranktest, regtest, trimfill
+    from lupuscare.evidence.comparison import LikelihoodRatioTest, WaldTest, lrt, wald
     from lupuscare.evidence.effect_sizes import MEASURES, EffectSizes, escalc, escalc_frame
     from lupuscare.evidence.errors import ConvergenceError
     from lupuscare.evidence.estimators import METHODS
@@ -106,6 +119,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from lupuscare.evidence.mantel_haenszel import rma_mh, rma_peto
     from lupuscare.evidence.model import Coefficient, ModelSpec, RMAResult, predict, rma
     from lupuscare.evidence.prepost import CorrelationSensitivity, prepost_sensitivity
+    from lupuscare.evidence.robust import RobustResult, robust
     from lupuscare.evidence.sensitivity import (
         Influence,
         SensitivityTable,

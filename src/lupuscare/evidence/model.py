@@ -29,7 +29,11 @@ from lupuscare.evidence.estimators import (
     normalise_method,
 )
 
-TESTS = ("z", "knha")
+TESTS = ("z", "knha")  # contracts.md §4 (the web form offers these)
+# Also accepted by rma(): "adhoc", Knapp–Hartung with the factor truncated below at 1 (metafor
+# test="adhoc"; Jackson et al. 2017 §4.3 — the adjusted SE is never below the unadjusted one).
+ALL_TESTS = (*TESTS, "adhoc")
+T_TESTS = ("knha", "adhoc")  # t(k − p) intervals and F tests
 FEW_STUDIES = 5  # below this, a z-test for a random-effects model is flagged (metafor issue #36)
 
 
@@ -397,8 +401,8 @@ def rma(
     test = str(test).lower()
     if test == "hksj":
         test = "knha"
-    if test not in TESTS:
-        raise InputError("test", f"unknown test {test!r}; one of z, knha")
+    if test not in ALL_TESTS:
+        raise InputError("test", f"unknown test {test!r}; one of z, knha, adhoc")
     if not (0 < level < 100):
         raise InputError("level", "confidence level must lie between 0 and 100 (percent)")
     k = y.size
@@ -493,7 +497,7 @@ def _metafor_warnings(v: np.ndarray, spec: ModelSpec, est: Tau2Estimate) -> list
     if np.isfinite(ratio) and ratio >= VI_RATIO_LIMIT:
         out.append(VI_RATIO)
     out.extend(est.warnings)
-    if spec.method == "EE" and spec.test == "knha":
+    if spec.method == "EE" and spec.test in T_TESTS:
         out.append(KNHA_EE)
     return out
 
@@ -523,23 +527,26 @@ def _fit(y, v, X, names, est: Tau2Estimate, spec: ModelSpec, labels, ni):
         resid = y - X @ beta
         rss_f = float(np.sum(w * resid * resid))
     df: int | None = None
-    if test == "knha":
+    if test in T_TESTS:
         if k <= p:
             raise InputError("test", "Knapp-Hartung needs more studies than coefficients")
-        if rss_knha <= np.finfo(float).eps:
+        s2w = rss_knha / (k - p) if rss_knha > np.finfo(float).eps else 0.0
+        if test == "adhoc":
+            s2w = max(1.0, s2w)
+        elif s2w == 0.0:
             # metafor sets the factor to 0: a zero SE and a 0/0 test statistic. Refuse instead.
             raise InputError(
                 "test",
                 "Knapp-Hartung is undefined here: the effects fit the model exactly (no residual "
                 "variation), so its variance factor is 0; use test='z'",
             )
-        vb = rss_knha / (k - p) * vb
+        vb = s2w * vb
         df = k - p
     se = np.sqrt(np.diag(vb))
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = beta / se
     alpha = 1 - level / 100
-    if test == "knha":
+    if test in T_TESTS:
         if df is None or df <= 0:
             raise InputError("test", "Knapp-Hartung needs more studies than coefficients")
         pval = dist.t_two_sided_p(stat, df)
@@ -584,7 +591,7 @@ def _fit(y, v, X, names, est: Tau2Estimate, spec: ModelSpec, labels, ni):
         b = beta[btt]
         QM = float(b @ np.linalg.solve(vb[np.ix_(btt, btt)], b))
         m = len(btt)
-        if test == "knha":
+        if test in T_TESTS:
             QM = QM / m
             QM_df = (m, k - p)
             QM_pval = dist.f_sf(QM, m, k - p)
@@ -694,7 +701,7 @@ def predict(res: RMAResult, newmods: Any = None, level: float | None = None) -> 
     se = float(np.sqrt(x @ res.vb @ x))
     alpha = 1 - level / 100
     crit = float(
-        dist.t_isf(alpha / 2, res.df) if res.test == "knha" else dist.norm_isf(alpha / 2)
+        dist.t_isf(alpha / 2, res.df) if res.test in T_TESTS else dist.norm_isf(alpha / 2)
     )
     pi_se = np.sqrt(se**2 + res.tau2)
     return {
@@ -711,5 +718,5 @@ def predictive_probability(res: RMAResult, threshold: float = 0.0, below: bool =
         raise InputError("mods", "predictive probabilities are for models without moderators")
     sd = float(np.sqrt(res.se**2 + res.tau2))
     zq = (threshold - res.estimate) / sd
-    cdf = float(dist.t_cdf(zq, res.df) if res.test == "knha" else dist.norm_cdf(zq))
+    cdf = float(dist.t_cdf(zq, res.df) if res.test in T_TESTS else dist.norm_cdf(zq))
     return cdf if below else 1 - cdf

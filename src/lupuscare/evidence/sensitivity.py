@@ -327,7 +327,7 @@ def influence(res: RMAResult) -> Influence:
 def _s2w(fit: RMAResult) -> float:
     """The Knapp–Hartung scale factor of a refit (1 for z tests): from the inverse-variance
     fit even when the model has user weights (metafor's RSS.knha)."""
-    if fit.test != "knha":
+    if fit.test not in ("knha", "adhoc"):
         return 1.0
     w = 1 / (fit.vi + fit.tau2)
     WX = fit.X * w[:, None]
@@ -335,4 +335,5 @@ def _s2w(fit: RMAResult) -> float:
     r = fit.yi - fit.X @ beta
     k, p = fit.X.shape
     rss = float(np.sum(w * r * r))
-    return 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
+    s2w = 0.0 if rss <= np.finfo(float).eps else rss / (k - p)
+    return max(1.0, s2w) if fit.test == "adhoc" else s2w
