@@ -53,6 +53,10 @@ _EXPORTS = {
     "wald": "comparison",
     "LikelihoodRatioTest": "comparison",
     "WaldTest": "comparison",
+    "fsn": "failsafe",
+    "tes": "failsafe",
+    "FailSafeN": "failsafe",
+    "ExcessSignificance": "failsafe",
 }
 
 __all__ = [
@@ -60,6 +64,8 @@ __all__ = [
     "ConvergenceError",
     "CorrelationSensitivity",
     "EffectSizes",
+    "ExcessSignificance",
+    "FailSafeN",
     "HeterogeneityCI",
     "LikelihoodRatioTest",
     "Influence",
@@ -78,6 +84,7 @@ __all__ = [
     "cumul",
     "escalc",
     "escalc_frame",
+    "fsn",
     "influence",
     "leave1out",
     "lrt",
@@ -90,6 +97,7 @@ __all__ = [
     "rma_peto",
     "robust",
     "subgroup",
+    "tes",
     "trimfill",
     "wald",
 ]
@@ -115,6 +123,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from lupuscare.evidence.effect_sizes import MEASURES, EffectSizes, escalc, escalc_frame
     from lupuscare.evidence.errors import ConvergenceError
     from lupuscare.evidence.estimators import METHODS
+    from lupuscare.evidence.failsafe import ExcessSignificance, FailSafeN, fsn, tes
     from lupuscare.evidence.heterogeneity import HeterogeneityCI, confint_tau2
     from lupuscare.evidence.mantel_haenszel import rma_mh, rma_peto
     from lupuscare.evidence.model import Coefficient, ModelSpec, RMAResult, predict, rma
