@@ -253,6 +253,24 @@ for (d in c("bcg", "egger")) {
     OEratio = num(tt$OEratio), pval = num(tt$pval), power = num(tt$power), theta = num(tt$theta))
 }
 
+# 8b. Multilevel model: schools within districts (dat.konstantopoulos2011, metafor's data) -------
+k11 <- dat.konstantopoulos2011
+mv_out <- list()
+for (m in c("REML", "ML")) for (mods in list(NULL, "year")) {
+  fit <- function(ctrl) {
+    if (is.null(mods)) rma.mv(yi, vi, random = ~ 1 | district/school, data = k11, method = m, control = ctrl)
+    else rma.mv(yi, vi, mods = ~ I(year - 1980), random = ~ 1 | district/school, data = k11, method = m, control = ctrl)
+  }
+  tight <- fit(list(rel.tol = 1e-10, eval.max = 10000, iter.max = 10000))
+  default <- fit(list())
+  mv_out[[length(mv_out) + 1]] <- list(method = m, mods = mods,
+    beta = num(tight$beta), se = num(tight$se), zval = num(tight$zval), pval = num(tight$pval),
+    ci_lb = num(tight$ci.lb), ci_ub = num(tight$ci.ub), sigma2 = num(tight$sigma2),
+    logLik = num(logLik(tight)), QE = num(tight$QE), QM = num(tight$QM),
+    default_sigma2 = num(default$sigma2), default_beta = num(default$beta))
+}
+multilevel_out <- list(data = as.list(k11[, c("district", "school", "year", "yi", "vi")]), fits = mv_out)
+
 # Random data sets --------------------------------------------------------------------------------
 rnd <- fromJSON(random_path, simplifyVector = TRUE)
 random_out <- list()
@@ -296,7 +314,7 @@ result <- list(
   refits = refit_out, control_refits = ctrl_out, failed_refits = failed_out,
   warnings = warn_out, identical_effects = identical_out, k1 = k1_out, fidelity = fidelity_out,
   effect_sizes = effect_sizes, robust = robust_out, adhoc = adhoc_out, anova = anova_out,
-  fsn = fsn_out, tes = tes_out, random = list(seed = rnd$seed, datasets = random_out)
+  fsn = fsn_out, tes = tes_out, multilevel = multilevel_out, random = list(seed = rnd$seed, datasets = random_out)
 )
 writeLines(toJSON(result, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = FALSE), out_path)
 cat("wrote", out_path, "\n")

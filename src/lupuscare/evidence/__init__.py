@@ -57,6 +57,8 @@ _EXPORTS = {
     "tes": "failsafe",
     "FailSafeN": "failsafe",
     "ExcessSignificance": "failsafe",
+    "rma_mv": "multilevel",
+    "MultilevelResult": "multilevel",
 }
 
 __all__ = [
@@ -72,6 +74,7 @@ __all__ = [
     "MEASURES",
     "METHODS",
     "ModelSpec",
+    "MultilevelResult",
     "RMAResult",
     "RankTest",
     "RobustResult",
@@ -94,6 +97,7 @@ __all__ = [
     "regtest",
     "rma",
     "rma_mh",
+    "rma_mv",
     "rma_peto",
     "robust",
     "subgroup",
@@ -127,6 +131,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from lupuscare.evidence.heterogeneity import HeterogeneityCI, confint_tau2
     from lupuscare.evidence.mantel_haenszel import rma_mh, rma_peto
     from lupuscare.evidence.model import Coefficient, ModelSpec, RMAResult, predict, rma
+    from lupuscare.evidence.multilevel import MultilevelResult, rma_mv
     from lupuscare.evidence.prepost import CorrelationSensitivity, prepost_sensitivity
     from lupuscare.evidence.robust import RobustResult, robust
     from lupuscare.evidence.sensitivity import (
