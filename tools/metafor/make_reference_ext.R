@@ -271,6 +271,20 @@ for (m in c("REML", "ML")) for (mods in list(NULL, "year")) {
 }
 multilevel_out <- list(data = as.list(k11[, c("district", "school", "year", "yi", "vi")]), fits = mv_out)
 
+# 9b. Step-function selection models (dat.hackshaw1998, metafor's example data) -----------------
+hack <- dat.hackshaw1998
+sel_out <- list()
+for (m in c("ML", "EE")) for (st in list(c(0.025, 1), c(0.025, 0.10, 0.50, 1))) {
+  fit <- rma(yi, vi, data = hack, method = m)
+  sel <- selmodel(fit, type = "stepfun", steps = st, control = list(reltol = 1e-14, maxit = 10000))
+  sel_out[[length(sel_out) + 1]] <- list(method = m, steps = st, beta = num(sel$beta), se = num(sel$se),
+    zval = num(sel$zval), pval = num(sel$pval), ci_lb = num(sel$ci.lb), ci_ub = num(sel$ci.ub),
+    tau2 = num(sel$tau2), se_tau2 = num(sel$se.tau2), delta = num(sel$delta), se_delta = num(sel$se.delta),
+    ll = num(sel$ll), LRT = num(sel$LRT), LRTp = num(sel$LRTp), LRTdf = num(sel$LRTdf),
+    k_per_interval = num(sel$ptable$k))
+}
+selection_out <- list(data = as.list(hack[, c("yi", "vi")]), fits = sel_out)
+
 # Random data sets --------------------------------------------------------------------------------
 rnd <- fromJSON(random_path, simplifyVector = TRUE)
 random_out <- list()
@@ -314,7 +328,7 @@ result <- list(
   refits = refit_out, control_refits = ctrl_out, failed_refits = failed_out,
   warnings = warn_out, identical_effects = identical_out, k1 = k1_out, fidelity = fidelity_out,
   effect_sizes = effect_sizes, robust = robust_out, adhoc = adhoc_out, anova = anova_out,
-  fsn = fsn_out, tes = tes_out, multilevel = multilevel_out, random = list(seed = rnd$seed, datasets = random_out)
+  fsn = fsn_out, tes = tes_out, multilevel = multilevel_out, selection = selection_out, random = list(seed = rnd$seed, datasets = random_out)
 )
 writeLines(toJSON(result, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = FALSE), out_path)
 cat("wrote", out_path, "\n")

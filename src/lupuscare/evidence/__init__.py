@@ -59,6 +59,8 @@ _EXPORTS = {
     "ExcessSignificance": "failsafe",
     "rma_mv": "multilevel",
     "MultilevelResult": "multilevel",
+    "selmodel": "selection",
+    "SelectionModel": "selection",
 }
 
 __all__ = [
@@ -79,6 +81,7 @@ __all__ = [
     "RankTest",
     "RobustResult",
     "RegTest",
+    "SelectionModel",
     "SensitivityTable",
     "SubgroupResult",
     "TrimFill",
@@ -100,6 +103,7 @@ __all__ = [
     "rma_mv",
     "rma_peto",
     "robust",
+    "selmodel",
     "subgroup",
     "tes",
     "trimfill",
@@ -134,6 +138,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from lupuscare.evidence.multilevel import MultilevelResult, rma_mv
     from lupuscare.evidence.prepost import CorrelationSensitivity, prepost_sensitivity
     from lupuscare.evidence.robust import RobustResult, robust
+    from lupuscare.evidence.selection import SelectionModel, selmodel
     from lupuscare.evidence.sensitivity import (
         Influence,
         SensitivityTable,
