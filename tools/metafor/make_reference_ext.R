@@ -285,6 +285,18 @@ for (m in c("ML", "EE")) for (st in list(c(0.025, 1), c(0.025, 0.10, 0.50, 1))) 
 }
 selection_out <- list(data = as.list(hack[, c("yi", "vi")]), fits = sel_out)
 
+# 10. Exact permutation tests -------------------------------------------------------------------
+perm_out <- list()
+for (spec in list(list("REML", "z", 10, FALSE), list("DL", "knha", 9, FALSE),
+                  list("REML", "z", 7, TRUE), list("DL", "knha", 7, TRUE))) {
+  d <- bcg[seq_len(spec[[3]]), ]
+  fit <- if (spec[[4]]) rma(yi, vi, mods = ~ ablat, data = d, method = spec[[1]], test = spec[[2]]) else
+    rma(yi, vi, data = d, method = spec[[1]], test = spec[[2]])
+  pt <- permutest(fit, exact = TRUE, progbar = FALSE)
+  perm_out[[length(perm_out) + 1]] <- list(method = spec[[1]], test = spec[[2]], k = spec[[3]],
+    mods = spec[[4]], pval = num(pt$pval), QMp = num(pt$QMp), zval = num(pt$zval), QM = num(pt$QM))
+}
+
 # Random data sets --------------------------------------------------------------------------------
 rnd <- fromJSON(random_path, simplifyVector = TRUE)
 random_out <- list()
@@ -328,7 +340,7 @@ result <- list(
   refits = refit_out, control_refits = ctrl_out, failed_refits = failed_out,
   warnings = warn_out, identical_effects = identical_out, k1 = k1_out, fidelity = fidelity_out,
   effect_sizes = effect_sizes, robust = robust_out, adhoc = adhoc_out, anova = anova_out,
-  fsn = fsn_out, tes = tes_out, multilevel = multilevel_out, selection = selection_out, random = list(seed = rnd$seed, datasets = random_out)
+  fsn = fsn_out, tes = tes_out, multilevel = multilevel_out, selection = selection_out, permutation = perm_out, random = list(seed = rnd$seed, datasets = random_out)
 )
 writeLines(toJSON(result, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = FALSE), out_path)
 cat("wrote", out_path, "\n")

@@ -61,6 +61,8 @@ _EXPORTS = {
     "MultilevelResult": "multilevel",
     "selmodel": "selection",
     "SelectionModel": "selection",
+    "permutest": "permutation",
+    "PermutationTest": "permutation",
 }
 
 __all__ = [
@@ -77,6 +79,7 @@ __all__ = [
     "METHODS",
     "ModelSpec",
     "MultilevelResult",
+    "PermutationTest",
     "RMAResult",
     "RankTest",
     "RobustResult",
@@ -94,6 +97,7 @@ __all__ = [
     "influence",
     "leave1out",
     "lrt",
+    "permutest",
     "predict",
     "prepost_sensitivity",
     "ranktest",
@@ -136,6 +140,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from lupuscare.evidence.mantel_haenszel import rma_mh, rma_peto
     from lupuscare.evidence.model import Coefficient, ModelSpec, RMAResult, predict, rma
     from lupuscare.evidence.multilevel import MultilevelResult, rma_mv
+    from lupuscare.evidence.permutation import PermutationTest, permutest
     from lupuscare.evidence.prepost import CorrelationSensitivity, prepost_sensitivity
     from lupuscare.evidence.robust import RobustResult, robust
     from lupuscare.evidence.selection import SelectionModel, selmodel
