@@ -103,3 +103,15 @@ def test_warnings_reach_the_cli_json_and_the_page(tmp_path: Path) -> None:
     assert any("Ratio of largest" in w for w in analysed.warnings)
     quiet = runner.invoke(app, ["meta", str(DATA), "--measure", "RR", "--json"])
     assert json.loads(quiet.stdout)["warnings"] == []
+
+
+def test_a_failed_refit_is_a_null_row_with_a_note_in_the_cli_json(tmp_path: Path) -> None:
+    f = tmp_path / "osc.csv"  # leaving out study 10 leaves Fisher scoring oscillating (metafor NA)
+    rows = [(0, 1)] * 8 + [(1, 0.125), (0.5, 0.125)]
+    f.write_text("yi,vi\n" + "".join(f"{y},{v}\n" for y, v in rows))
+    result = runner.invoke(app, ["meta", str(f), "--measure", "GEN", "--leave1out", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert len(out["leave1out"]) == 10 and out["leave1out"][9]["estimate"] is None
+    assert out["leave1out"][0]["estimate"] is not None
+    assert out["refit_notes"] and out["refit_notes"][0].startswith("leave1out: without 10")

@@ -106,16 +106,25 @@ def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[
     out = fit.to_dict()
     if opts.get("confint"):
         out["confint"] = ev.confint_tau2(fit).to_dict()
+    refit_notes: list[str] = []
     if opts.get("leave1out"):
-        out["leave1out"] = ev.leave1out(fit).to_dict()["rows"]
+        table = ev.leave1out(fit)
+        out["leave1out"] = table.to_dict()["rows"]  # a failed refit is a row of nulls
+        refit_notes += [f"leave1out: {n}" for n in table.notes]
     if opts.get("cumul"):
         key = opts["cumul"]
         if key not in columns:
             raise InputError("cumul", f"column {key!r} is not in the file")
         order = _numbers(columns, key)
-        out["cumul"] = ev.cumul(fit, order=order).to_dict()["rows"]
+        table = ev.cumul(fit, order=order)
+        out["cumul"] = table.to_dict()["rows"]
+        refit_notes += [f"cumul: {n}" for n in table.notes]
     if opts.get("influence"):
-        out["influence"] = ev.influence(fit).to_dict()["rows"]
+        inf = ev.influence(fit)
+        out["influence"] = inf.to_dict()["rows"]
+        refit_notes += [f"influence: {n}" for n in inf.notes]
+    if refit_notes:
+        out["refit_notes"] = refit_notes
     if opts.get("bias"):
         out["regtest"] = ev.regtest(fit).to_dict()
         out["ranktest"] = ev.ranktest(fit).to_dict()
