@@ -5,6 +5,11 @@ add "metafor_per_second" and "speedup_vs_metafor" (> 1: lupuscare is faster). R 
 ``system.time`` over many repetitions in one Rscript process (start-up excluded); they are
 skipped, with a line saying so, when Rscript or metafor is not installed.
 
+The whole-process comparison (``process_*`` lines) runs ``lupuscare meta FILE --measure RR
+--json`` and an ``Rscript`` doing the same (read the CSV, escalc, rma, print JSON) alternately,
+several times each, and reports the median and range of the wall-clock time of each process
+(start-up included: this is what a user waits for).
+
 Run: .venv/bin/python benchmarks/meta_rma.py [--quick]
 """
 
@@ -12,10 +17,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -67,7 +75,64 @@ def metafor_timings(n_fit: int, n_sens: int) -> list[float] | None:
     return [float(x) for x in proc.stdout.split()]
 
 
+R_PROCESS = """
+suppressPackageStartupMessages({{ library(metafor); library(jsonlite) }})
+dat <- read.csv("{path}")
+dat <- escalc("RR", ai=ai, bi=bi, ci=ci, di=di, data=dat)
+res <- rma(yi, vi, data=dat)
+pr <- predict(res)
+cat(toJSON(list(k=res$k, estimate=c(res$beta), se=res$se, ci_lb=res$ci.lb, ci_ub=res$ci.ub,
+  pval=res$pval, tau2=res$tau2, I2=res$I2, H2=res$H2, Q=res$QE, Q_pval=res$QEp,
+  pi_lb=pr$pi.lb, pi_ub=pr$pi.ub), auto_unbox=TRUE, digits=NA), "\n")
+"""
+
+
+def _wall(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed: {proc.stderr.strip()[:200]}")
+    return elapsed
+
+
+def process_timings(repeats: int) -> None:
+    """Side by side: the lupuscare CLI process and an Rscript process, alternating."""
+    exe = Path(sys.executable).with_name("lupuscare")
+    if not exe.exists():
+        print(json.dumps({"name": "process", "skipped": f"{exe} not found"}))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "bcg.csv"
+        rows = zip(TPOS, TNEG, CPOS, CNEG, strict=True)
+        csv.write_text("ai,bi,ci,di\n" + "".join(f"{a},{b},{c},{d}\n" for a, b, c, d in rows))
+        ours = [str(exe), "meta", str(csv), "--measure", "RR", "--json"]
+        r_cmd = ["Rscript", "-e", R_PROCESS.format(path=csv)] if shutil.which("Rscript") else None
+        if r_cmd is not None:
+            try:
+                _wall(r_cmd)
+            except RuntimeError:
+                r_cmd = None
+        times: dict[str, list[float]] = {"lupuscare": [], "Rscript": []}
+        for _ in range(repeats):
+            times["lupuscare"].append(_wall(ours))
+            if r_cmd is not None:
+                times["Rscript"].append(_wall(r_cmd))
+    for name, ts in times.items():
+        if not ts:
+            print(json.dumps({"name": f"process_{name}", "skipped": "Rscript/metafor missing"}))
+            continue
+        print(json.dumps({"name": f"process_{name}", "n": len(ts),
+                          "median_seconds": round(statistics.median(ts), 3),
+                          "min_seconds": round(min(ts), 3), "max_seconds": round(max(ts), 3)}),
+              flush=True)  # fmt: skip
+    if times["Rscript"]:
+        ratio = statistics.median(times["Rscript"]) / statistics.median(times["lupuscare"])
+        print(json.dumps({"name": "process_speedup_vs_Rscript", "ratio": round(ratio, 2)}))
+
+
 def main(quick: bool = False) -> None:
+    process_timings(3 if quick else 8)
     n_fit, n_sens = (300, 10) if quick else (2000, 100)
     es = escalc("RR", ai=TPOS, bi=TNEG, ci=CPOS, di=CNEG)
     res = rma(es)

@@ -72,3 +72,36 @@ def printed_tolerance(value: float, key: str = "") -> float:
 
 def close(actual: float, expected: float, rel: float = 1e-6, abs_floor: float = 1e-9) -> bool:
     return bool(np.isclose(actual, expected, rtol=rel, atol=abs_floor))
+
+
+METAFOR_EXT_PATH = HERE / "data" / "metafor_reference_ext.json"
+
+
+@cache
+def metafor_ext() -> dict:
+    """tests/evidence/data/metafor_reference_ext.json (tools/metafor/make_reference_ext.R)."""
+    return json.loads(METAFOR_EXT_PATH.read_text())
+
+
+def check(label: str, actual, expected, errors: list[str], rel: float = 1e-6) -> None:
+    """Append a message to ``errors`` unless ``actual`` matches metafor's ``expected`` (None in
+    the JSON is metafor's NA: it must be NaN/None here too)."""
+    if expected is None:
+        if actual is not None and not (np.ndim(actual) == 0 and np.isnan(actual)):
+            errors.append(f"{label}: expected NA, got {actual}")
+        return
+    if isinstance(expected, str | bool):
+        if actual != expected:
+            errors.append(f"{label}: {actual!r} != {expected!r}")
+        return
+    a = np.atleast_1d(np.asarray([np.nan if x is None else x for x in np.atleast_1d(actual)],
+                                 dtype=float))  # fmt: skip
+    e = np.atleast_1d(
+        np.asarray([np.nan if x is None else x for x in np.atleast_1d(expected)], dtype=float)
+    )
+    if a.shape != e.shape:
+        errors.append(f"{label}: shape {a.shape} != {e.shape}")
+        return
+    ok = np.isclose(a, e, rtol=rel, atol=1e-10) | (np.isnan(a) & np.isnan(e))
+    if not ok.all():
+        errors.append(f"{label}: {a[~ok]} != {e[~ok]}")

@@ -1,7 +1,7 @@
 """`lupuscare meta FILE.csv --measure M [--method X] [--test z|knha] [--json]` (contracts.md §4).
 
 Columns follow metafor's names (``ai,bi,ci,di``; ``m1i,sd1i,n1i,m2i,sd2i,n2i``; ``yi,vi``;
-``xi,ni``; ``m1i,m2i,sd1i,sd2i,ni,ri``), optional ``study`` labels and moderator columns.
+``xi,ni``; ``m1i,m2i,sd1i,sd2i,ni,ri``; ``ri,ni``; ``xi,ti``; ``x1i,t1i,x2i,t2i``; ``mi,sdi,ni``), optional ``study`` labels and moderator columns.
 Extensions: ``--method MH|PETO`` (Mantel–Haenszel, Peto; 2×2 data), ``--mods a,b``
 (meta-regression), ``--level``, ``--ri`` (assumed pre–post correlation), ``--vtype``,
 ``--stepadj`` (Fisher-scoring step factor), ``--confint`` (Q-profile CIs of τ²/I²/H²), ``--leave1out``, ``--cumul COLUMN``, ``--influence``,
@@ -11,9 +11,8 @@ Extensions: ``--method MH|PETO`` (Mantel–Haenszel, Peto; 2×2 data), ``--mods 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,23 +24,17 @@ from lupuscare.errors import InputError
 
 
 def _read_csv(path: str) -> dict[str, list[str]]:
+    """The file's columns, by the engine's one CSV reader (duplicate columns refused)."""
+    from lupuscare.evidence.csv_table import read_columns
+
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8-sig")
-    except OSError as e:
-        fail(f"{path}: {e.strerror or e}")
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        fail(f"{path}: empty CSV (no header)")
-    rows = list(reader)
-    if not rows:
-        fail(f"{path}: no studies (header only)")
-    columns: dict[str, list[str]] = {name.strip(): [] for name in reader.fieldnames}
-    for i, row in enumerate(rows, start=2):
-        if None in row:
-            fail(f"{path}: line {i}: more values than columns")
-        for name, value in row.items():
-            columns[name.strip()].append((value or "").strip())
-    return columns
+    except (OSError, UnicodeDecodeError) as e:
+        fail(f"{path}: {getattr(e, 'strerror', None) or e}")
+    try:
+        return read_columns(text, field=path)
+    except InputError as e:
+        fail(str(e))
 
 
 def _numbers(columns: dict[str, list[str]], name: str) -> list[float]:
@@ -68,8 +61,7 @@ def _write_plot(path: str, make) -> None:
 
 def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The analysis behind the command: returns (fit, JSON-ready output)."""
-    from lupuscare import evidence as ev
-    from lupuscare.evidence import plots
+    from lupuscare import evidence as ev  # names load lazily: only what this run uses
 
     measure = opts["measure"].upper()
     method = opts["method"].upper()
@@ -114,16 +106,25 @@ def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[
     out = fit.to_dict()
     if opts.get("confint"):
         out["confint"] = ev.confint_tau2(fit).to_dict()
+    refit_notes: list[str] = []
     if opts.get("leave1out"):
-        out["leave1out"] = ev.leave1out(fit).to_dict()["rows"]
+        table = ev.leave1out(fit)
+        out["leave1out"] = table.to_dict()["rows"]  # a failed refit is a row of nulls
+        refit_notes += [f"leave1out: {n}" for n in table.notes]
     if opts.get("cumul"):
         key = opts["cumul"]
         if key not in columns:
             raise InputError("cumul", f"column {key!r} is not in the file")
         order = _numbers(columns, key)
-        out["cumul"] = ev.cumul(fit, order=order).to_dict()["rows"]
+        table = ev.cumul(fit, order=order)
+        out["cumul"] = table.to_dict()["rows"]
+        refit_notes += [f"cumul: {n}" for n in table.notes]
     if opts.get("influence"):
-        out["influence"] = ev.influence(fit).to_dict()["rows"]
+        inf = ev.influence(fit)
+        out["influence"] = inf.to_dict()["rows"]
+        refit_notes += [f"influence: {n}" for n in inf.notes]
+    if refit_notes:
+        out["refit_notes"] = refit_notes
     if opts.get("bias"):
         out["regtest"] = ev.regtest(fit).to_dict()
         out["ranktest"] = ev.ranktest(fit).to_dict()
@@ -139,11 +140,27 @@ def run(columns: dict[str, list[str]], opts: dict[str, Any]) -> tuple[Any, dict[
         out["subgroups"] = ev.subgroup(
             es, groups=columns[key], method=method, test=opts["test"], level=opts["level"]
         ).to_dict()
-    if opts.get("forest"):
-        _write_plot(opts["forest"], lambda fmt: plots.forest(fit, fmt=fmt))
-    if opts.get("funnel"):
-        _write_plot(opts["funnel"], lambda fmt: plots.funnel(fit, fmt=fmt))
+    if opts.get("forest") or opts.get("funnel"):
+        from lupuscare.evidence import plots  # matplotlib: imported only to draw
+
+        if opts.get("forest"):
+            _write_plot(opts["forest"], lambda fmt: plots.forest(fit, fmt=fmt))
+        if opts.get("funnel"):
+            _write_plot(opts["funnel"], lambda fmt: plots.funnel(fit, fmt=fmt))
     return fit, out
+
+
+def _check_options(measure: str, vtype: str | None, stepadj: float) -> None:
+    """Refuse option values the engine would otherwise ignore or trip over (exit 2)."""
+    from lupuscare.evidence.effect_sizes import VTYPES
+
+    if vtype is not None:
+        allowed = VTYPES.get(measure.upper(), ("LS",))
+        if vtype.upper() not in allowed:
+            fail(f"--vtype: {vtype!r} is not a variance type for {measure.upper()}; one of "
+                 f"{', '.join(allowed)}")  # fmt: skip
+    if not (math.isfinite(stepadj) and stepadj > 0):
+        fail(f"--stepadj: must be a positive number (0.5 halves each step), got {stepadj:g}")
 
 
 def register(app: typer.Typer) -> None:
@@ -155,7 +172,9 @@ def register(app: typer.Typer) -> None:
         measure: Annotated[
             str,
             typer.Option(
-                "--measure", help="RR, OR, RD, SMD, MD, ROM, MC, SMCC, SMCR, PR, PLO, GEN"
+                "--measure",
+                help="RR, OR, RD, SMD, MD, ROM, MC, SMCC, SMCR, PR, PLN, PLO, PAS, PFT, COR, "
+                "ZCOR, IR, IRLN, IRS, IRFT, IRR, IRD, MN, MNLN, GEN",
             ),
         ],
         method: Annotated[
@@ -196,6 +215,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """One meta-analysis of a CSV file (contracts.md section 4)."""
+        _check_options(measure, vtype, stepadj)
         columns = _read_csv(file)
         if ri is not None and "ri" in columns:
             fail("--ri: the file already has an 'ri' column")
@@ -214,6 +234,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print(json.dumps(out, indent=None, sort_keys=False))
         else:
+            for warning in fit.warnings:  # also in the JSON's "warnings" list
+                print(f"warning: {' '.join(warning.split())}", file=sys.stderr)
             print(fit.summary())
             for key in (
                 "confint",

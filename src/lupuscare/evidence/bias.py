@@ -12,16 +12,16 @@ sign of the slope on √vᵢ, and refits the same model to the filled data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from lupuscare.errors import InputError
+from lupuscare.evidence import distributions as dist
 from lupuscare.evidence.effect_sizes import EffectSizes
 from lupuscare.evidence.errors import ConvergenceError
-from lupuscare.evidence.model import RMAResult, _jsonable, fit_model
+from lupuscare.evidence.model import ModelSpec, RMAResult, _jsonable, fit_model
 
 PREDICTORS = ("sei", "vi", "ni", "ninv", "sqrtni", "sqrtninv")
 
@@ -46,10 +46,13 @@ class RegTest:
         return _jsonable(dict(self.__dict__))
 
 
-def _base(res: RMAResult) -> tuple[np.ndarray, list[str], str]:
+def _base(res: RMAResult) -> tuple[np.ndarray, list[str], ModelSpec]:
+    """The model regtest extends: the fit itself (its whole spec: estimator, test, level,
+    weights, control), or for MH/Peto an equal-effects model of its effect sizes (metafor)."""
     if res.method in ("MH", "PETO"):
-        return np.ones((res.yi.size, 1)), ["intrcpt"], "EE"
-    return res.X, [c.name for c in res.coefficients], res.method
+        spec = ModelSpec("EE", "z", res.level, res.measure)
+        return np.ones((res.yi.size, 1)), ["intrcpt"], spec
+    return res.X, [c.name for c in res.coefficients], res.spec
 
 
 def regtest(res: RMAResult, model: str = "rma", predictor: str = "sei", ni: Any = None) -> RegTest:
@@ -58,7 +61,7 @@ def regtest(res: RMAResult, model: str = "rma", predictor: str = "sei", ni: Any 
         raise InputError("model", "must be 'rma' or 'lm'")
     if predictor not in PREDICTORS:
         raise InputError("predictor", f"one of {', '.join(PREDICTORS)}")
-    X0, names, method = _base(res)
+    X0, names, spec = _base(res)
     k, p = X0.shape
     if predictor == "sei":
         col = np.sqrt(res.vi)
@@ -78,10 +81,7 @@ def regtest(res: RMAResult, model: str = "rma", predictor: str = "sei", ni: Any 
         raise InputError("yi", "too few studies for the regression test")
     limit = predictor in ("sei", "vi", "ninv", "sqrtninv") and p == 1
     if model == "rma":
-        fit = fit_model(
-            res.yi, res.vi, X, [*names, predictor], method, res.test, res.level, res.measure,
-            **res.extra.get("control", {}),
-        )  # fmt: skip
+        fit = fit_model(res.yi, res.vi, X, [*names, predictor], spec)
         c = fit.coefficients[p]
         first = fit.coefficients[0]
         return RegTest(
@@ -99,8 +99,8 @@ def regtest(res: RMAResult, model: str = "rma", predictor: str = "sei", ni: Any 
     sigma2 = float(np.sum(w * resid**2) / df)
     se = np.sqrt(np.diag(cov_unscaled) * sigma2)
     t = beta / se
-    pvals = 2 * stats.t.sf(np.abs(t), df)
-    crit = stats.t.isf((1 - res.level / 100) / 2, df)
+    pvals = 2 * dist.t_sf(np.abs(t), df)
+    crit = dist.t_isf((1 - res.level / 100) / 2, df)
     return RegTest(
         "lm", predictor, float(t[p]), float(pvals[p]), df,
         float(beta[0]) if limit else None,
@@ -131,6 +131,8 @@ def ranktest(res: RMAResult | EffectSizes) -> RankTest:
     vi_star = vi - 1 / w.sum()
     y_star = (yi - theta) / np.sqrt(vi_star)
     ties = len(np.unique(y_star)) < y_star.size or len(np.unique(vi)) < vi.size
+    from scipy import stats  # lazily: scipy.stats costs ~1.5 s of a CLI run
+
     result = stats.kendalltau(y_star, vi, method="asymptotic" if ties else "exact")
     return RankTest(float(result.statistic), float(result.pvalue), not ties)
 
@@ -165,24 +167,18 @@ def trimfill(
     y0, v0 = res.yi, res.vi
     k = y0.size
     X1 = np.ones((k, 1))
-    control = res.extra.get("control", {})
+    a0 = res.spec.weights
+    # The trimming steps only need the pooled estimate (test-free); the spec's user weights,
+    # GENQ weights and control travel with the studies (metafor trimfill.rma.uni).
+    zspec = replace(res.spec, test="z")
 
-    def pooled(y: np.ndarray, v: np.ndarray) -> float:
-        n = y.size
-        return fit_model(y, v, np.ones((n, 1)), ["intrcpt"], res.method, "z", res.level,
-                         res.measure, allow_k1=True, **control).estimate  # fmt: skip
+    def pooled(idx: np.ndarray) -> float:
+        return fit_model(y0[idx], v0[idx], np.ones((idx.size, 1)), ["intrcpt"],
+                         zspec.subset(idx), allow_k1=True).estimate  # fmt: skip
 
     if side is None:
         slope_fit = fit_model(
-            y0,
-            v0,
-            np.column_stack([X1, np.sqrt(v0)]),
-            ["intrcpt", "sei"],
-            res.method,
-            "z",
-            res.level,
-            res.measure,
-            **control,
+            y0, v0, np.column_stack([X1, np.sqrt(v0)]), ["intrcpt", "sei"], zspec
         )
         side = "right" if slope_fit.beta[1] < 0 else "left"
     if side not in ("left", "right"):
@@ -198,9 +194,11 @@ def trimfill(
         it += 1
         if it > maxiter:
             raise ConvergenceError("k0", "trim-and-fill did not converge")
-        beta = pooled(y[: k - k0], v[: k - k0])
+        beta = pooled(order[: k - k0])
+        if side == "right":
+            beta = -beta
         yc = y - beta
-        ranks = stats.rankdata(np.abs(yc), method="ordinal")
+        ranks = _ordinal_ranks(np.abs(yc))
         signed = np.sign(yc) * ranks
         if estimator == "R0":
             neg = signed[signed < 0]
@@ -224,12 +222,24 @@ def trimfill(
         yf = np.concatenate([y0, fill_y])
         vf = np.concatenate([v0, v[k - k0 :]])
         labels = (*res.study_labels(), *(f"Filled {i + 1}" for i in range(k0)))
-        fit = fit_model(yf, vf, np.ones((k + k0, 1)), ["intrcpt"], res.method, res.test,
-                        res.level, res.measure, labels, **control)  # fmt: skip
+        src = order[k - k0 :]  # the studies mirrored: their weights go with them (metafor)
+
+        def grow(arr: np.ndarray | None) -> np.ndarray | None:
+            return None if arr is None else np.concatenate([arr, arr[src]])
+
+        fspec = replace(res.spec, weights=grow(a0), genq_weights=grow(res.spec.genq_weights))
+        fit = fit_model(yf, vf, np.ones((k + k0, 1)), ["intrcpt"], fspec, labels)
         filled = np.r_[np.zeros(k, dtype=bool), np.ones(k0, dtype=bool)]
     else:
         fit, filled = res, np.zeros(k, dtype=bool)
     return TrimFill(k0, se_k0, side, estimator, fit, filled, p_k0)
+
+
+def _ordinal_ranks(a: np.ndarray) -> np.ndarray:
+    """scipy.stats.rankdata(a, method="ordinal"): ties ranked by position (a stable sort)."""
+    ranks = np.empty(a.size)
+    ranks[np.argsort(a, kind="mergesort")] = np.arange(1, a.size + 1)
+    return ranks
 
 
 def _round_half_even(x: float) -> float:

@@ -23,11 +23,31 @@ from lupuscare.errors import InputError
 TWO_BY_TWO = ("RR", "OR", "RD")
 TWO_GROUP_MEANS = ("SMD", "MD", "ROM")
 PRE_POST = ("MC", "SMCC", "SMCR")
-PROPORTIONS = ("PR", "PLO")
-MEASURES = (*TWO_BY_TWO, *TWO_GROUP_MEANS, *PRE_POST, *PROPORTIONS, "GEN")
+PROPORTIONS = ("PR", "PLN", "PLO", "PAS", "PFT")
+CORRELATIONS = ("COR", "ZCOR")
+RATES = ("IR", "IRLN", "IRS", "IRFT")
+RATE_COMPARISONS = ("IRR", "IRD")
+SINGLE_MEANS = ("MN", "MNLN")
+MEASURES = (
+    *TWO_BY_TWO, *TWO_GROUP_MEANS, *PRE_POST, *PROPORTIONS, *CORRELATIONS, *RATES,
+    *RATE_COMPARISONS, *SINGLE_MEANS, "GEN",
+)  # fmt: skip
+# metafor adds nothing to zero counts for these unless ``add`` is given (escalc: add = 0 for the
+# variance-stabilising transformations, whose formulas are finite at 0).
+NO_DEFAULT_ADD = frozenset({"PAS", "PFT", "IRS", "IRFT"})
+
+# metafor's variance variants (escalc vtype=) implemented per measure; "LS" is the default.
+VTYPES: dict[str, tuple[str, ...]] = {
+    "RD": ("LS", "UB"),
+    "SMD": ("LS", "UB", "LS2"),
+    "MD": ("LS", "HO"),
+    "SMCC": ("LS", "LS2"),
+    "SMCR": ("LS", "LS2"),
+    "PR": ("LS", "UB"),
+}
 
 # Measures whose estimates live on the log scale: forest plots and reports back-transform with exp.
-LOG_SCALE = frozenset({"RR", "OR", "ROM", "PETO"})
+LOG_SCALE = frozenset({"RR", "OR", "ROM", "PETO", "IRR"})
 
 
 @dataclass(frozen=True)
@@ -272,17 +292,100 @@ def _proportions(measure: str, cols: Mapping[str, Any], add: float, to: str, vty
         if measure == "PR":
             yi = p
             vi = p * (1 - p) / (n - 1) if vtype == "UB" else p * (1 - p) / n
-        else:  # PLO
+        elif measure == "PLN":  # log proportion
+            yi = np.log(p)
+            vi = 1 / x - 1 / n
+        elif measure == "PLO":
             yi = np.log(p / (1 - p))
             vi = 1 / x + 1 / m
+        elif measure == "PAS":  # arcsine square root
+            yi = np.arcsin(np.sqrt(p))
+            vi = 1 / (4 * n)
+        else:  # PFT: Freeman–Tukey double arcsine (Freeman & Tukey 1950; metafor's scale, ½·sum)
+            yi = 0.5 * (np.arcsin(np.sqrt(x / (n + 1))) + np.arcsin(np.sqrt((x + 1) / (n + 1))))
+            vi = 1 / (4 * n + 2)
     return yi, vi, ni
+
+
+def _correlations(measure: str, cols: Mapping[str, Any]):
+    ri = _column(cols, "ri", measure)
+    ni = _column(cols, "ni", measure)
+    _same_length(ri=ri, ni=ni)
+    bad = np.abs(ri) > 1
+    if bad.any():
+        raise InputError(f"ri[{int(np.argmax(bad))}]", "a correlation must lie in [-1, 1]")
+    if measure == "COR":
+        bad = ni <= 1
+        if bad.any():
+            raise InputError(f"ni[{int(np.argmax(bad))}]", "COR needs a sample size above 1")
+        return ri.copy(), (1 - ri**2) ** 2 / (ni - 1), ni
+    bad = ni <= 3
+    if bad.any():
+        raise InputError(f"ni[{int(np.argmax(bad))}]", "ZCOR needs a sample size above 3")
+    bad = np.abs(ri) == 1
+    if bad.any():
+        raise InputError(f"ri[{int(np.argmax(bad))}]", "Fisher's z is infinite at |r| = 1")
+    return np.arctanh(ri), 1 / (ni - 3), ni
+
+
+def _rates(measure: str, cols: Mapping[str, Any], add: float, to: str):
+    xi = _column(cols, "xi", measure)
+    ti = _column(cols, "ti", measure)
+    _same_length(xi=xi, ti=ti)
+    _non_negative("xi", xi)
+    _positive("ti", ti)
+    (x,) = _add_to_cells(add, to, xi)
+    ir = x / ti
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure == "IR":
+            yi, vi = ir, ir / ti
+        elif measure == "IRLN":
+            yi, vi = np.log(ir), 1 / x
+        elif measure == "IRS":
+            yi, vi = np.sqrt(ir), 1 / (4 * ti)
+        else:  # IRFT: Freeman–Tukey for rates
+            yi, vi = 0.5 * (np.sqrt(ir) + np.sqrt(ir + 1 / ti)), 1 / (4 * ti)
+    return yi, vi, None
+
+
+def _rate_comparisons(measure: str, cols: Mapping[str, Any], add: float, to: str):
+    x1i = _column(cols, "x1i", measure)
+    x2i = _column(cols, "x2i", measure)
+    t1i = _column(cols, "t1i", measure)
+    t2i = _column(cols, "t2i", measure)
+    _same_length(x1i=x1i, x2i=x2i, t1i=t1i, t2i=t2i)
+    _non_negative("x1i", x1i)
+    _non_negative("x2i", x2i)
+    _positive("t1i", t1i)
+    _positive("t2i", t2i)
+    x1, x2 = _add_to_cells(add, to, x1i, x2i)
+    ir1, ir2 = x1 / t1i, x2 / t2i
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if measure == "IRR":
+            yi, vi = np.log(ir1) - np.log(ir2), 1 / x1 + 1 / x2
+        else:  # IRD
+            yi, vi = ir1 - ir2, ir1 / t1i + ir2 / t2i
+    return yi, vi, None
+
+
+def _single_means(measure: str, cols: Mapping[str, Any]):
+    mi = _column(cols, "mi", measure)
+    sdi = _column(cols, "sdi", measure)
+    ni = _column(cols, "ni", measure)
+    _same_length(mi=mi, sdi=sdi, ni=ni)
+    _non_negative("sdi", sdi)
+    _positive("ni", ni)
+    if measure == "MN":
+        return mi.copy(), sdi**2 / ni, ni
+    _positive("mi", mi)
+    return np.log(mi), sdi**2 / (ni * mi**2), ni
 
 
 def escalc(
     measure: str,
     *,
     labels: Sequence[str] | None = None,
-    add: float = 0.5,
+    add: float | None = None,
     to: str = "only0",
     vtype: str = "LS",
     **columns: Any,
@@ -294,14 +397,33 @@ def escalc(
     measured twice: ``m1i, m2i, sd1i, sd2i, ni, ri``, yi = m1i − m2i, ``ri`` required); PR, PLO
     (``xi, ni``); GEN (``yi, vi`` given). ``vtype`` picks metafor's variance variant (``LS``
     default; ``UB`` for SMD/RD/PR, ``HO`` pooled-SD variance for MD, ``LS2``).
+    Also single proportions PR, PLN (log), PLO (logit), PAS (arcsine), PFT (Freeman–Tukey)
+    from ``xi, ni``; correlations COR, ZCOR (Fisher z) from ``ri, ni``; incidence rates IR,
+    IRLN, IRS, IRFT from ``xi, ti``; rate ratio/difference IRR, IRD from ``x1i, t1i, x2i, t2i``;
+    single means MN, MNLN from ``mi, sdi, ni``. ``add`` defaults to 1/2 (0 for PAS, PFT, IRS,
+    IRFT), as metafor.
     """
     measure = str(measure).upper()
     if measure not in MEASURES:
         raise InputError("measure", f"unknown measure {measure!r}; one of {', '.join(MEASURES)}")
     vtype = str(vtype).upper()
+    allowed = VTYPES.get(measure, ("LS",))
+    if vtype not in allowed:
+        raise InputError("vtype", f"{vtype!r} is not a variance type for {measure}; one of "
+                         f"{', '.join(allowed)}")  # fmt: skip
+    if add is None:
+        add = 0.0 if measure in NO_DEFAULT_ADD else 0.5
     raw: dict[str, np.ndarray] = {}
     ni: np.ndarray | None
-    if measure in TWO_BY_TWO:
+    if measure in CORRELATIONS:
+        yi, vi, ni = _correlations(measure, columns)
+    elif measure in RATES:
+        yi, vi, ni = _rates(measure, columns, add, to)
+    elif measure in RATE_COMPARISONS:
+        yi, vi, ni = _rate_comparisons(measure, columns, add, to)
+    elif measure in SINGLE_MEANS:
+        yi, vi, ni = _single_means(measure, columns)
+    elif measure in TWO_BY_TWO:
         yi, vi, ni, raw = _two_by_two(measure, columns, add, to, vtype)
     elif measure in TWO_GROUP_MEANS:
         yi, vi, ni = _two_group_means(measure, columns, vtype)
@@ -342,7 +464,7 @@ def _check_variances(yi: np.ndarray, vi: np.ndarray) -> None:
 
 _ALL_COLUMNS = (
     "ai", "bi", "ci", "di", "n1i", "n2i", "m1i", "m2i", "sd1i", "sd2i",
-    "xi", "ni", "mi", "sdi", "ri", "yi", "vi",
+    "xi", "ni", "mi", "sdi", "ri", "yi", "vi", "ti", "x1i", "x2i", "t1i", "t2i",
 )  # fmt: skip
 
 

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
-from scipy.optimize import brentq
 
 from lupuscare.errors import InputError
+from lupuscare.evidence import distributions as dist
 from lupuscare.evidence.errors import ConvergenceError
 
 THRESHOLD = 1e-5  # metafor control$threshold
@@ -38,6 +37,7 @@ class Tau2Estimate:
     tau2: float
     se: float | None
     iterations: int = 0
+    warnings: tuple[str, ...] = ()
 
 
 def normalise_method(method: str) -> str:
@@ -161,7 +161,11 @@ def sj(
     k, p = X.shape
     # var(y)·(k−1)/k with R's n−1 variance is numpy's population variance.
     tau2_0 = float(np.var(y)) if tau2_init is None else float(tau2_init)
-    if tau2_0 < 0 or (tau2_init is None and tau2_0 == 0):
+    if tau2_0 < 0:
+        raise InputError("tau2_init", "the SJ starting value must not be negative")
+    if tau2_0 == 0 and np.any(vi <= 0):
+        # identical effects start SJ at 0 (metafor then gives τ² = 0, SE 0), but a zero
+        # sampling variance would get an infinite weight
         raise InputError("yi", "the SJ estimator needs effect sizes that are not all equal")
     P = projection(1 / (vi + tau2_0), X)
     rss = float(y @ P @ y)
@@ -253,7 +257,7 @@ def genqm(y: np.ndarray, vi: np.ndarray, X: np.ndarray, a: np.ndarray) -> Tau2Es
 def pmm(y: np.ndarray, vi: np.ndarray, X: np.ndarray) -> Tau2Estimate:
     """Median-unbiased Paule–Mandel: Q(τ²) equals the median of χ²(k − p) (metafor PMM)."""
     k, p = X.shape
-    target = float(stats.chi2.ppf(0.5, k - p))
+    target = dist.chi2_ppf(0.5, k - p)
     tau2 = _solve_q(lambda t: generalised_q(t, y, vi, X) - target, "PMM", tau2_max(y))
     w = 1 / (vi + tau2)
     return Tau2Estimate(tau2, float(np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)))
@@ -294,6 +298,14 @@ def _solve_q(f: Callable[[float], float], name: str, upper: float) -> float:
     return float(brentq(f, 0.0, upper, xtol=1e-14, rtol=1e-13, maxiter=500))
 
 
+def brentq(f: Callable[[float], float], a: float, b: float, **options) -> float:
+    """scipy.optimize.brentq, imported on first use (scipy.optimize costs ~1 s of a CLI run
+    that never searches for a root)."""
+    from scipy.optimize import brentq as _brentq
+
+    return _brentq(f, a, b, **options)
+
+
 def _fisher_scoring(
     y: np.ndarray,
     vi: np.ndarray,
@@ -311,6 +323,10 @@ def _fisher_scoring(
     while change > THRESHOLD:
         iterations += 1
         old = tau2
+        if np.any(vi + tau2 <= 0):  # metafor stops here too ("Division by zero ...")
+            raise InputError(
+                "vi", f"{kind}: a sampling variance of 0 at tau2 = 0 gives an infinite weight"
+            )
         w = 1 / (vi + tau2)
         P = projection(w, X)
         Py = P @ y
@@ -334,6 +350,7 @@ def _fisher_scoring(
                 f"{kind}: Fisher scoring did not converge in {limit} iterations "
                 "(try stepadj=0.5, as metafor suggests, or another method)",
             )
+    warnings: tuple[str, ...] = ()
     if (
         kind in ("ML", "REML")
         and np.all(vi > 0)
@@ -341,6 +358,7 @@ def _fisher_scoring(
         and tau2 > THRESHOLD
     ):
         tau2 = 0.0  # metafor's guard against a local maximum: τ² = 0 fits better
+        warnings = (LOCAL_MAXIMUM,)
     tau2 = max(0.0, tau2)
     w = 1 / (vi + tau2)
     if kind == "ML":
@@ -350,7 +368,13 @@ def _fisher_scoring(
         se = np.sqrt(2 / np.sum(P * P))
     else:
         se = np.sqrt(2 * k**2 / (k - p) / w.sum() ** 2)
-    return Tau2Estimate(tau2, float(se), iterations)
+    return Tau2Estimate(tau2, float(se), iterations, warnings)
+
+
+LOCAL_MAXIMUM = (
+    "Fisher scoring algorithm may have gotten stuck at a local maximum. Setting tau^2 = 0. "
+    "Check the profile likelihood plot with profile()."
+)
 
 
 def _ll(kind: str, y: np.ndarray, vi: np.ndarray, X: np.ndarray, tau2: float) -> float:

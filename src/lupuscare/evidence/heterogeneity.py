@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
-from scipy.optimize import brentq
 
 from lupuscare.errors import InputError
+from lupuscare.evidence import distributions as dist
 from lupuscare.evidence.errors import ConvergenceError
-from lupuscare.evidence.estimators import generalised_q
+from lupuscare.evidence.estimators import brentq, generalised_q
 from lupuscare.evidence.model import RMAResult
 
 
@@ -72,8 +71,8 @@ def confint_tau2(res: RMAResult, level: float | None = None, type: str = "QP") -
         raise InputError("vi", "the Q-profile method needs every sampling variance > 0")
     alpha = 1 - level / 100
     y, v, X = res.yi, res.vi, res.X
-    crit_hi = stats.chi2.isf(alpha / 2, k - p)  # gives the lower bound of tau2
-    crit_lo = stats.chi2.ppf(alpha / 2, k - p)  # gives the upper bound
+    crit_hi = dist.chi2_isf(alpha / 2, k - p)  # gives the lower bound of tau2
+    crit_lo = dist.chi2_ppf(alpha / 2, k - p)  # gives the upper bound
 
     def q(t: float) -> float:
         return generalised_q(t, y, v, X)
@@ -114,7 +113,7 @@ def _profile_likelihood(res: RMAResult, level: float | None) -> HeterogeneityCI:
     if res.method not in ("ML", "REML"):
         raise InputError("method", "profile-likelihood CIs need an ML or REML fit")
     level = res.level if level is None else float(level)
-    crit = float(stats.chi2.ppf(level / 100, 1))
+    crit = dist.chi2_ppf(level / 100, 1)
     y = res.yi - res.yi.mean()
     ll_max = _ll(res.method, y, res.vi, res.X, res.tau2)
 

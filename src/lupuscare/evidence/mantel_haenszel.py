@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from lupuscare.errors import InputError
+from lupuscare.evidence import distributions as dist
 from lupuscare.evidence.effect_sizes import escalc
-from lupuscare.evidence.model import Coefficient, RMAResult
+from lupuscare.evidence.model import Coefficient, ModelSpec, RMAResult, TablesInfo, TwoByTwo
 
 
 def _counts(ai, bi, ci, di, n1i, n2i, measure: str) -> dict[str, np.ndarray]:
@@ -89,10 +89,10 @@ def rma_mh(
     Q = max(0.0, float(np.sum((yi - beta) ** 2 / vi))) if yi.size > 1 else 0.0
     # MH weights (metafor weights.rma.mh), over the tables shown in plots (double zeros dropped).
     mh_w = {"OR": b * cc / N, "RR": cc * n1 / N, "RD": n1 * n2 / N}[measure]
-    extra = {"counts": c, "model": "MH", "raw_weights": mh_w[keep], "weights_total": mh_w.sum()}
+    extra = {"raw_weights": mh_w[keep], "weights_total": float(mh_w.sum())}
     if measure == "OR":
         extra.update(_cmh_test(a, b, cc, d))
-    return _equal_effects_result(beta, se, Q, yi, vi, keep, measure, "MH", level, labels, extra)
+    return _equal_effects_result(beta, se, Q, yi, vi, keep, measure, "MH", level, labels, c, extra)
 
 
 def _cmh_test(a, b, c, d, correct: bool = True) -> dict[str, float | None]:
@@ -106,7 +106,7 @@ def _cmh_test(a, b, c, d, correct: bool = True) -> dict[str, float | None]:
     num = (abs(np.sum(a[ok] - (n1[ok] / N[ok]) * xt[ok])) - (0.5 if correct else 0.0)) ** 2
     den = np.sum((n1[ok] / N[ok]) * (n2[ok] / N[ok]) * (xt[ok] * (yt[ok] / (N[ok] - 1))))
     cmh = float(num / den)
-    return {"CMH": cmh, "CMH_pval": float(stats.chi2.sf(cmh, 1))}
+    return {"CMH": cmh, "CMH_pval": dist.chi2_sf(cmh, 1)}
 
 
 def rma_peto(
@@ -137,19 +137,19 @@ def rma_peto(
     keep = V > 0
     yi, vi = OE[keep] / V[keep], 1 / V[keep]
     Q = max(0.0, float(np.sum(OE[keep] ** 2 / V[keep]) - OE.sum() ** 2 / V.sum()))
-    extra = {"counts": c, "model": "PETO", "raw_weights": V[keep]}
-    return _equal_effects_result(beta, se, Q, yi, vi, keep, "OR", "PETO", level, labels, extra)
+    extra = {"raw_weights": V[keep], "weights_total": float(V[keep].sum())}
+    return _equal_effects_result(beta, se, Q, yi, vi, keep, "OR", "PETO", level, labels, c, extra)
 
 
-def _equal_effects_result(beta, se, Q, yi, vi, keep, measure, method, level, labels, extra):
+def _equal_effects_result(beta, se, Q, yi, vi, keep, measure, method, level, labels, c, extra):
     alpha = 1 - level / 100
-    crit = float(stats.norm.isf(alpha / 2))
+    crit = float(dist.norm_isf(alpha / 2))
     z = beta / se
-    pval = float(2 * stats.norm.sf(abs(z)))
+    pval = float(2 * dist.norm_sf(abs(z)))
     k_yi = int(yi.size)
     Q_df = max(k_yi - 1, 0)
     if k_yi > 1:
-        Q_pval = float(stats.chi2.sf(Q, Q_df))
+        Q_pval = dist.chi2_sf(Q, Q_df)
         I2 = max(0.0, 100 * (Q - Q_df) / Q) if Q > 0 else 0.0
         H2 = Q / Q_df
     else:
@@ -159,7 +159,9 @@ def _equal_effects_result(beta, se, Q, yi, vi, keep, measure, method, level, lab
     if lab is not None and len(lab) != k_all:
         raise InputError("labels", f"has {len(lab)} labels, expected {k_all}")
     coef = Coefficient("intrcpt", beta, se, z, pval, beta - crit * se, beta + crit * se)
-    extra = dict(extra, keep=keep, k_yi=k_yi)
+    counts = TwoByTwo(c["ai"], c["bi"], c["ci"], c["di"])
+    spec = ModelSpec(method, "z", float(level), measure, counts=counts)
+    tables = TablesInfo(keep=keep, k_yi=k_yi, all_labels=lab, **extra)
     return RMAResult(
         k=k_all, estimate=beta, se=se, stat=z, pval=pval, ci_lb=beta - crit * se,
         ci_ub=beta + crit * se, tau2=0.0, tau2_se=None, I2=float(I2), H2=float(H2), Q=float(Q),
@@ -168,5 +170,5 @@ def _equal_effects_result(beta, se, Q, yi, vi, keep, measure, method, level, lab
         QM_df=None, QM_pval=None, R2=None, yi=yi, vi=vi, X=np.ones((k_yi, 1)),
         beta=np.array([beta]), vb=np.array([[se**2]]), vt=0.0,
         labels=tuple(np.asarray(lab)[keep]) if lab is not None else None, fitstats=None,
-        extra=extra,
+        spec=spec, tables=tables,
     )  # fmt: skip

@@ -12,11 +12,11 @@ I² = (Q − df)/Q and H² = Q/df.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from lupuscare.errors import InputError
 from lupuscare.evidence import distributions as dist
@@ -29,7 +29,11 @@ from lupuscare.evidence.estimators import (
     normalise_method,
 )
 
-TESTS = ("z", "knha")
+TESTS = ("z", "knha")  # contracts.md §4 (the web form offers these)
+# Also accepted by rma(): "adhoc", Knapp–Hartung with the factor truncated below at 1 (metafor
+# test="adhoc"; Jackson et al. 2017 §4.3 — the adjusted SE is never below the unadjusted one).
+ALL_TESTS = (*TESTS, "adhoc")
+T_TESTS = ("knha", "adhoc")  # t(k − p) intervals and F tests
 FEW_STUDIES = 5  # below this, a z-test for a random-effects model is flagged (metafor issue #36)
 
 
@@ -62,6 +66,70 @@ class FitStats:
     AIC: float
     BIC: float
     AICc: float
+
+
+@dataclass(frozen=True, eq=False)
+class TwoByTwo:
+    """The raw 2×2 counts of a Mantel–Haenszel or Peto fit (one entry per table)."""
+
+    ai: np.ndarray
+    bi: np.ndarray
+    ci: np.ndarray
+    di: np.ndarray
+
+    def subset(self, mask: np.ndarray) -> TwoByTwo:
+        return TwoByTwo(self.ai[mask], self.bi[mask], self.ci[mask], self.di[mask])
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {"ai": self.ai, "bi": self.bi, "ci": self.ci, "di": self.di}
+
+
+@dataclass(frozen=True, eq=False)
+class ModelSpec:
+    """Everything that defines a fitted model apart from the data rows, so that every refit
+    (leave-one-out, cumulative, influence, Egger, trim-and-fill) fits the *same* model on a
+    subset of the studies. Per-study arrays (``weights``, ``genq_weights``, ``counts``) are
+    subset with the studies; the rest is copied (metafor's refits pass ``weights``, ``method``,
+    ``test``, ``level`` and ``control`` through in the same way)."""
+
+    method: str
+    test: str = "z"
+    level: float = 95.0
+    measure: str = "GEN"
+    weights: np.ndarray | None = None  # user weights for the estimate (metafor weights=)
+    genq_weights: np.ndarray | None = None  # weights of the GENQ/GENQM τ² estimator
+    tau2_init: float | None = None  # metafor control$tau2.init
+    stepadj: float = 1.0  # metafor control$stepadj
+    maxiter: int | None = None  # metafor control$maxiter
+    counts: TwoByTwo | None = None  # Mantel–Haenszel / Peto: the 2×2 tables
+
+    def subset(self, mask: np.ndarray) -> ModelSpec:
+        def pick(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[mask]
+
+        return replace(
+            self,
+            weights=pick(self.weights),
+            genq_weights=pick(self.genq_weights),
+            counts=None if self.counts is None else self.counts.subset(mask),
+        )
+
+    @property
+    def control(self) -> dict[str, Any]:
+        return {"stepadj": self.stepadj, "maxiter": self.maxiter}
+
+
+@dataclass(frozen=True, eq=False)
+class TablesInfo:
+    """What a Mantel–Haenszel or Peto fit knows beyond the pooled numbers."""
+
+    keep: np.ndarray  # tables that enter Q (double-zero / all-event tables dropped)
+    k_yi: int  # how many tables enter Q
+    raw_weights: np.ndarray  # MH or Peto weights of the kept tables
+    weights_total: float  # denominator of the percentage weights
+    all_labels: tuple[str, ...] | None = None  # labels of every table, kept or not
+    CMH: float | None = None  # Cochran–Mantel–Haenszel test (OR only)
+    CMH_pval: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,7 +174,31 @@ class RMAResult:
     iterations: int = 0
     notes: tuple[str, ...] = ()
     ni: np.ndarray | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    spec: ModelSpec | None = None  # the model as specified: every refit uses it
+    tables: TablesInfo | None = None  # Mantel–Haenszel / Peto only
+    warnings: tuple[str, ...] = ()  # where metafor warns (see docs/evidence/engine.md)
+
+    def __post_init__(self) -> None:
+        if self.spec is None:
+            object.__setattr__(self, "spec", ModelSpec(self.method, self.test, self.level,
+                                                       self.measure))  # fmt: skip
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """Read-only view of the model-specific extras under their historical keys (``mods``,
+        ``keep``, ``k_yi``, ``CMH``, ``counts`` ...); the typed fields are ``spec``/``tables``."""
+        out: dict[str, Any] = {"mods": [c.name for c in self.coefficients[1:]]}
+        spec = self.spec
+        if spec is not None and (spec.stepadj != 1.0 or spec.maxiter is not None):
+            out["control"] = spec.control
+        if self.tables is not None:
+            t = self.tables
+            out = {"model": self.method, "keep": t.keep, "k_yi": t.k_yi}
+            if spec is not None and spec.counts is not None:
+                out["counts"] = spec.counts.as_dict()
+            if self.measure == "OR" and self.method == "MH":
+                out.update(CMH=t.CMH, CMH_pval=t.CMH_pval)
+        return MappingProxyType(out)
 
     @property
     def tau(self) -> float:
@@ -124,12 +216,12 @@ class RMAResult:
     def weights(self) -> np.ndarray:
         """Percentage weight of each study in the fit (metafor ``weights()``): inverse-variance
         weights, or the Mantel–Haenszel / Peto weights for those models."""
-        w = self.extra.get("raw_weights")
-        if w is None:
-            w = 1 / (self.vi + self.tau2)
+        if self.tables is None:
+            a = self.spec.weights if self.spec is not None else None
+            w = 1 / (self.vi + self.tau2) if a is None else a
             return 100 * w / w.sum()
         # MH RD: tables without events still carry weight; percentages are of the total.
-        return 100 * w / self.extra.get("weights_total", w.sum())
+        return 100 * self.tables.raw_weights / self.tables.weights_total
 
     @property
     def zval(self) -> float:
@@ -168,6 +260,7 @@ class RMAResult:
             "yi": [float(x) for x in self.yi],
             "vi": [float(x) for x in self.vi],
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
         }
         if self.has_mods:
             out["coefficients"] = [c.to_dict() for c in self.coefficients]
@@ -177,7 +270,7 @@ class RMAResult:
             out["R2"] = self.R2
         if self.fitstats is not None:
             out["fitstats"] = dict(self.fitstats.__dict__)
-        internal = {"counts", "keep", "all_labels", "raw_weights", "weights_total"}
+        internal = {"counts", "keep", "control"}
         out.update({k: v for k, v in self.extra.items() if k not in out and k not in internal})
         return _jsonable(out)
 
@@ -308,8 +401,8 @@ def rma(
     test = str(test).lower()
     if test == "hksj":
         test = "knha"
-    if test not in TESTS:
-        raise InputError("test", f"unknown test {test!r}; one of z, knha")
+    if test not in ALL_TESTS:
+        raise InputError("test", f"unknown test {test!r}; one of z, knha, adhoc")
     if not (0 < level < 100):
         raise InputError("level", "confidence level must lie between 0 and 100 (percent)")
     k = y.size
@@ -326,12 +419,37 @@ def rma(
         raise InputError(f"vi[{int(np.argmax(bad))}]", "sampling variance must not be negative")
     if labels is not None and len(labels) != k:
         raise InputError("labels", f"has {len(labels)} labels, expected {k}")
+    if not (np.isfinite(stepadj) and stepadj > 0):
+        raise InputError("stepadj", "must be a positive number (0.5 halves each step)")
     X, names = design_matrix(mods, k, intercept)
-    return fit_model(
-        y, v, X, names, method, test, level, measure, labels, ni_arr, _allow_k1,
-        tau2_init=tau2_init, genq_weights=genq_weights, weights=weights, stepadj=stepadj,
+    a = _per_study("weights", weights, k, positive=False)
+    g = _per_study("genq_weights", genq_weights, k, positive=True)
+    spec = ModelSpec(
+        method, test, float(level), measure, weights=a, genq_weights=g,
+        tau2_init=None if tau2_init is None else float(tau2_init), stepadj=float(stepadj),
         maxiter=maxiter,
     )  # fmt: skip
+    return fit_model(y, v, X, names, spec, labels, ni_arr, _allow_k1)
+
+
+def _per_study(name: str, values: Any, k: int, positive: bool) -> np.ndarray | None:
+    if values is None:
+        return None
+    a = np.asarray(values, dtype=float).reshape(-1)
+    if a.size != k or np.any(~np.isfinite(a)) or np.any(a <= 0 if positive else a < 0):
+        kind = "positive" if positive else "non-negative"
+        raise InputError(name, f"need one {kind} weight per study ({k})")
+    return a
+
+
+VI_RATIO_LIMIT = 1e7  # metafor: 1/control$evtol (evtol = 1e-07)
+# metafor 3.8-1's words (rma.uni), so a reader can look them up in its documentation.
+KNHA_EE = "Knapp & Hartung method is not meant to be used in the context of EE models."
+NONPOSITIVE_VI = "There are outcomes with non-positive sampling variances."
+VI_RATIO = (
+    "Ratio of largest to smallest sampling variance extremely large. "
+    "May not be able to obtain stable results."
+)
 
 
 def fit_model(
@@ -339,59 +457,53 @@ def fit_model(
     v: np.ndarray,
     X: np.ndarray,
     names: Sequence[str],
-    method: str,
-    test: str,
-    level: float,
-    measure: str,
+    spec: ModelSpec,
     labels: tuple[str, ...] | None = None,
     ni: np.ndarray | None = None,
     allow_k1: bool = False,
-    *,
-    tau2_init: float | None = None,
-    genq_weights: Any = None,
-    weights: Any = None,
-    stepadj: float = 1.0,
-    maxiter: int | None = None,
 ) -> RMAResult:
-    """Fit on a ready design matrix: used by ``rma`` and by refits (leave-one-out, cumulative)."""
+    """Fit on a ready design matrix: used by ``rma`` and by every refit (leave-one-out,
+    cumulative, influence, regtest, trim-and-fill), which pass the original ``spec`` subset to
+    their studies."""
     k, p = X.shape
+    method = spec.method
     if p > 1 and np.linalg.matrix_rank(X) < p:
         raise InputError("mods", "design matrix is not of full rank for these studies")
     if method != "EE" and k < 2 and not allow_k1:
         raise InputError("yi", f"a random-effects model ({method}) needs at least 2 studies")
     if k < p or (method != "EE" and k <= p and not (allow_k1 and k == 1)):
         raise InputError("yi", f"{k} studies are too few for {p} coefficients")
+    for name, arr in (("weights", spec.weights), ("genq_weights", spec.genq_weights)):
+        if arr is not None and arr.size != k:
+            raise InputError(name, f"has {arr.size} values, expected {k}")
     est = (
         Tau2Estimate(0.0, None)
         if k == 1 or method == "EE"
         else estimate_tau2(
-            method,
-            y,
-            v,
-            X,
-            tau2_init=tau2_init,
-            genq_weights=genq_weights,
-            stepadj=stepadj,
-            maxiter=maxiter,
+            method, y, v, X, tau2_init=spec.tau2_init, genq_weights=spec.genq_weights,
+            stepadj=spec.stepadj, maxiter=spec.maxiter,
         )  # fmt: skip
     )
-    a = None
-    if weights is not None:
-        a = np.asarray(weights, dtype=float).reshape(-1)
-        if a.size != k or np.any(~np.isfinite(a)) or np.any(a < 0):
-            raise InputError("weights", "need one non-negative weight per study")
-    control = {"stepadj": stepadj, "maxiter": maxiter}
-    res = _fit(y, v, X, tuple(names), est, method, test, level, measure, labels, ni, a, control)
-    if stepadj != 1.0 or maxiter is not None:  # refits (leave1out, influence...) reuse them
-        res.extra["control"] = {"stepadj": stepadj, "maxiter": maxiter}
-    return res
+    return _fit(y, v, X, tuple(names), est, spec, labels, ni)
 
 
-def _fit(
-    y, v, X, names, est: Tau2Estimate, method, test, level, measure, labels, ni, a=None,
-    control=None,
-):  # fmt: skip
-    control = control or {}
+def _metafor_warnings(v: np.ndarray, spec: ModelSpec, est: Tau2Estimate) -> list[str]:
+    """The warnings metafor's rma.uni gives for these inputs (same conditions, same words)."""
+    out: list[str] = []
+    if np.any(v <= 0):
+        out.append(NONPOSITIVE_VI)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = float(np.max(v) / np.min(v))
+    if np.isfinite(ratio) and ratio >= VI_RATIO_LIMIT:
+        out.append(VI_RATIO)
+    out.extend(est.warnings)
+    if spec.method == "EE" and spec.test in T_TESTS:
+        out.append(KNHA_EE)
+    return out
+
+
+def _fit(y, v, X, names, est: Tau2Estimate, spec: ModelSpec, labels, ni):
+    method, test, level, measure, a = spec.method, spec.test, spec.level, spec.measure, spec.weights
     k, p = X.shape
     tau2 = est.tau2
     if np.any(v + tau2 <= 0):
@@ -406,29 +518,35 @@ def _fit(
     rss_knha = rss_f
     if a is not None:  # user weights: WLS estimate with the sandwich covariance (metafor)
         AX = X * a[:, None]
-        inv = np.linalg.inv(X.T @ AX)
+        XtAX = X.T @ AX
+        if np.linalg.matrix_rank(XtAX) < p:
+            raise InputError("weights", "the weighted design is singular (too many zero weights)")
+        inv = np.linalg.inv(XtAX)
         beta = inv @ (AX.T @ y)
         vb = inv @ (AX.T * (v + tau2)) @ AX @ inv
         resid = y - X @ beta
         rss_f = float(np.sum(w * resid * resid))
     df: int | None = None
-    if test == "knha":
+    if test in T_TESTS:
         if k <= p:
             raise InputError("test", "Knapp-Hartung needs more studies than coefficients")
-        if rss_knha <= np.finfo(float).eps:
+        s2w = rss_knha / (k - p) if rss_knha > np.finfo(float).eps else 0.0
+        if test == "adhoc":
+            s2w = max(1.0, s2w)
+        elif s2w == 0.0:
             # metafor sets the factor to 0: a zero SE and a 0/0 test statistic. Refuse instead.
             raise InputError(
                 "test",
                 "Knapp-Hartung is undefined here: the effects fit the model exactly (no residual "
                 "variation), so its variance factor is 0; use test='z'",
             )
-        vb = rss_knha / (k - p) * vb
+        vb = s2w * vb
         df = k - p
     se = np.sqrt(np.diag(vb))
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = beta / se
     alpha = 1 - level / 100
-    if test == "knha":
+    if test in T_TESTS:
         if df is None or df <= 0:
             raise InputError("test", "Knapp-Hartung needs more studies than coefficients")
         pval = dist.t_two_sided_p(stat, df)
@@ -473,15 +591,15 @@ def _fit(
         b = beta[btt]
         QM = float(b @ np.linalg.solve(vb[np.ix_(btt, btt)], b))
         m = len(btt)
-        if test == "knha":
+        if test in T_TESTS:
             QM = QM / m
             QM_df = (m, k - p)
             QM_pval = dist.f_sf(QM, m, k - p)
         else:
             QM_df = (m, None)
             QM_pval = dist.chi2_sf(QM, m)
-        if method != "EE" and "intrcpt" in names:
-            R2 = _pseudo_r2(y, v, method, tau2, control)
+        if "intrcpt" in names:
+            R2 = _r2_equal_effects(y, v, X, a) if method == "EE" else _pseudo_r2(y, v, spec, tau2)
     # Prediction interval for the pooled effect (intercept-only models).
     pi_lb = pi_ub = None
     if p == 1:
@@ -500,14 +618,36 @@ def _fit(
         test=test, level=float(level), df=df, coefficients=coefs, QM=QM, QM_df=QM_df,
         QM_pval=QM_pval, R2=R2, yi=y, vi=v, X=X, beta=beta, vb=vb, vt=float(vt),
         labels=labels, fitstats=fitstats, iterations=est.iterations, notes=tuple(notes),
-        ni=ni, extra={"mods": list(names[1:]) if p > 1 else []},  # a fresh dict per result
+        ni=ni, spec=spec, warnings=tuple(_metafor_warnings(v, spec, est)),
     )  # fmt: skip
 
 
-def _pseudo_r2(y, v, method, tau2_me, control) -> float:
+def _r2_equal_effects(y, v, X, a) -> float | None:
+    """R² of an equal-effects meta-regression as metafor 3.8-1 reports it: the adjusted R² (in
+    %) of the weighted regression of yᵢ on the moderators (weights 1/vᵢ or the user's), floored
+    at 0; 0 when all effects are equal."""
+    if np.all(y == y[0]):
+        return 0.0
+    k, p = X.shape
+    if k <= p or (a is None and np.any(v <= 0)):
+        return None  # metafor: NA
+    w = 1 / v if a is None else a
+    WX = X * w[:, None]
+    beta = np.linalg.solve(X.T @ WX, WX.T @ y)
+    rss = float(np.sum(w * (y - X @ beta) ** 2))
+    ybar = float(np.sum(w * y) / w.sum())
+    tss = float(np.sum(w * (y - ybar) ** 2))
+    adj = 1 - (rss / (k - p)) / (tss / (k - 1))
+    return max(0.0, 100 * adj)
+
+
+def _pseudo_r2(y, v, spec: ModelSpec, tau2_me) -> float:
     """metafor's R²: proportional reduction in τ² relative to the intercept-only model."""
     X0 = np.ones((y.size, 1))
-    tau2_re = estimate_tau2(method, y, v, X0, **control).tau2
+    tau2_re = estimate_tau2(
+        spec.method, y, v, X0, tau2_init=spec.tau2_init, genq_weights=spec.genq_weights,
+        stepadj=spec.stepadj, maxiter=spec.maxiter,
+    ).tau2  # fmt: skip
     if tau2_re == 0:
         return 0.0
     return max(0.0, 100 * (tau2_re - tau2_me) / tau2_re)
@@ -561,7 +701,7 @@ def predict(res: RMAResult, newmods: Any = None, level: float | None = None) -> 
     se = float(np.sqrt(x @ res.vb @ x))
     alpha = 1 - level / 100
     crit = float(
-        stats.t.isf(alpha / 2, res.df) if res.test == "knha" else stats.norm.isf(alpha / 2)
+        dist.t_isf(alpha / 2, res.df) if res.test in T_TESTS else dist.norm_isf(alpha / 2)
     )
     pi_se = np.sqrt(se**2 + res.tau2)
     return {
@@ -578,5 +718,5 @@ def predictive_probability(res: RMAResult, threshold: float = 0.0, below: bool =
         raise InputError("mods", "predictive probabilities are for models without moderators")
     sd = float(np.sqrt(res.se**2 + res.tau2))
     zq = (threshold - res.estimate) / sd
-    cdf = float(stats.t.cdf(zq, res.df) if res.test == "knha" else stats.norm.cdf(zq))
+    cdf = float(dist.t_cdf(zq, res.df) if res.test in T_TESTS else dist.norm_cdf(zq))
     return cdf if below else 1 - cdf

@@ -55,6 +55,11 @@ def _save(fig: Figure, fmt: str) -> bytes:
     return buf.getvalue()
 
 
+def figure_bytes(fig: Figure, fmt: str = "svg") -> bytes:
+    """Deterministic SVG/PNG bytes of any Figure (e.g. ``forest.forest_figure``)."""
+    return _save(fig, fmt)
+
+
 def _rows(res: RMAResult):
     crit = float(stats.norm.isf((1 - res.level / 100) / 2))
     se = np.sqrt(res.vi)

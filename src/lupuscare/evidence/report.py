@@ -51,7 +51,7 @@ def summary_text(res: RMAResult) -> str:
                 f"Test of Moderators: F(df1 = {res.QM_df[0]}, df2 = {res.QM_df[1]}) = {res.QM:.4f}, p-val = {_p(res.QM_pval)}"
             )
     lines.append("")
-    stat = "tval" if res.test == "knha" else "zval"
+    stat = "tval" if res.test in ("knha", "adhoc") else "zval"
     lines.append(
         f"{'':10}{'estimate':>10}{'se':>10}{stat:>10}{'pval':>10}{'ci.lb':>10}{'ci.ub':>10}"
     )

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from lupuscare.errors import InputError
+from lupuscare.evidence import distributions as dist
 from lupuscare.evidence.effect_sizes import EffectSizes
 from lupuscare.evidence.model import RMAResult, _jsonable, rma
 
@@ -85,4 +85,4 @@ def subgroup(
     mean = np.sum(w * b) / w.sum()
     Q = float(np.sum(w * (b - mean) ** 2))
     df = len(names) - 1
-    return SubgroupResult(names, tuple(fits), Q, df, float(stats.chi2.sf(Q, df)))
+    return SubgroupResult(names, tuple(fits), Q, df, dist.chi2_sf(Q, df))

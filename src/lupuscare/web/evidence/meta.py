@@ -8,14 +8,13 @@ number is refused rather than shown as NaN.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from typing import Any
 
 from lupuscare.errors import InputError
 from lupuscare.evidence import escalc_frame, rma
+from lupuscare.evidence.csv_table import read_columns
 from lupuscare.evidence.effect_sizes import LOG_SCALE
 from lupuscare.evidence.estimators import METHODS
 from lupuscare.evidence.model import TESTS, RMAResult
@@ -57,36 +56,11 @@ assert set(METHOD_LABELS) == set(METHODS) and set(TEST_LABELS) == set(TESTS)
 
 
 def parse_csv(text: str, field: str = "csv") -> dict[str, list[str]]:
-    """Columns of a CSV with a header row; every row as wide as the header."""
-    if len(text.encode("utf-8")) > MAX_CSV_BYTES:
-        raise InputError(field, f"more than {MAX_CSV_BYTES // 1024} KiB of CSV")
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = reader.fieldnames
-        rows = list(reader)
-    except csv.Error as exc:
-        raise InputError(field, f"not readable as CSV ({exc})") from None
-    if not header or not any(h.strip() for h in header):
-        raise InputError(field, "empty: paste or upload a CSV with a header row")
-    names = [h.strip() for h in header]
-    if len(names) > MAX_COLUMNS:
-        raise InputError(field, f"more than {MAX_COLUMNS} columns")
-    duplicated = sorted({n for n in names if names.count(n) > 1})
-    if duplicated:
-        raise InputError(field, f"column {duplicated[0]!r} appears twice in the header")
-    if not rows:
-        raise InputError(field, "no studies: the CSV has a header but no rows")
-    if len(rows) > MAX_STUDIES:
-        raise InputError(field, f"more than {MAX_STUDIES} studies")
-    columns: dict[str, list[str]] = {name: [] for name in names}
-    for line, row in enumerate(rows, start=2):
-        if None in row:
-            raise InputError(field, f"line {line}: more values than columns in the header")
-        for raw, value in row.items():
-            if value is None:
-                raise InputError(field, f"line {line}: fewer values than columns in the header")
-            columns[raw.strip()].append(value.strip())
-    return columns
+    """Columns of a CSV with a header row, by the engine's one reader, within this page's
+    limits."""
+    return read_columns(
+        text, field=field, max_bytes=MAX_CSV_BYTES, max_rows=MAX_STUDIES, max_columns=MAX_COLUMNS
+    )
 
 
 @dataclass(frozen=True)
@@ -104,6 +78,7 @@ class MetaResult:
     forest: dict[str, Any]
     funnel: dict[str, Any]
     notes: list[str]
+    warnings: list[str]  # metafor's warnings for this fit (engine.md)
 
 
 def _fmt(x: float | None, digits: int = 4) -> str:
@@ -174,4 +149,5 @@ def analyse(columns: dict[str, list[str]], *, measure: str, method: str, test: s
         forest=forest_plotly(fit),
         funnel=funnel_plotly(fit),
         notes=list(fit.notes),
+        warnings=list(fit.warnings),
     )
