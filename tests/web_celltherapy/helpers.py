@@ -50,6 +50,14 @@ PASSING_RESULTS: dict[str, Any] = {
 }
 
 
+def clear_answers(programme: Programme) -> dict[str, bool]:
+    """Every non-lab question of the programme's protocol answered: exclusions absent,
+    inclusions met (the screening physician has looked at each)."""
+    from lupuscare.web.celltherapy import protocols
+
+    return {q.key: q.kind == "inclusion" for q in protocols.criteria(programme).questions}
+
+
 def refer(world, programme: Programme | None = None, on: dt.date = TODAY) -> Enrolment:
     programme = programme or make_programme()
     return services.refer(programme, world.patient_a, world.clinician_a,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from lupuscare.web.accounts.models import Role
 from lupuscare.web.records.models import Assessment, MedicationCourse, Patient
 
-from . import services
+from . import protocols, services
 from .models import FollowUpVisit, Programme
 
 DEMO_PROGRAMME = "Demo UC-MSC trial (synthetic)"
@@ -131,8 +131,12 @@ def _advance(programme: Programme, patient: Patient, stage: str, *, clinician, s
         patient=patient, drug=drug, daily_dose_mg=dose, start=referred - dt.timedelta(days=300),
         stop=referred - dt.timedelta(days=100), reason="demo: inadequate response")
         for drug, dose in (("prednisone", 30.0), ("mycophenolate_mofetil", 2000.0))]
+    # demo answers: every non-lab exclusion absent, every attested inclusion met
+    answers = {q.key: q.kind == "inclusion"
+               for q in protocols.criteria(programme).questions}
     services.assess_eligibility(enrolment, clinician, assessment=screening,
-                                failed_course_ids=[c.pk for c in courses], on=referred)
+                                failed_course_ids=[c.pk for c in courses], answers=answers,
+                                on=referred)
     if order < STAGES.index("consented"):
         return
     services.record_consent(enrolment, coordinator, consent_id=f"DEMO-CF-{patient.pk}",
