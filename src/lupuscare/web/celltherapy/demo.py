@@ -16,13 +16,22 @@ from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.db import models
 from django.utils import timezone
 
 from lupuscare.web.accounts.models import Role
 from lupuscare.web.records.models import Assessment, MedicationCourse, Patient
 
 from . import protocols, services
-from .models import FollowUpVisit, Programme
+from .models import (
+    AdverseEvent,
+    CustodyRecord,
+    Discharge,
+    Enrolment,
+    FollowUpVisit,
+    Infusion,
+    Programme,
+)
 
 DEMO_PROGRAMME = "Demo UC-MSC trial (synthetic)"
 BLOCKED_PROGRAMME = "Demo: unlicensed clinic offer (blocked example)"
@@ -112,6 +121,21 @@ def load_programme(cohort, patient_ids: Sequence[int], *, on: dt.date | None = N
                        reason="patient asked about a 'stem cell' clinic offer")
         placed["blocked"] = patient.pk
     return placed
+
+
+def wipe_programme_data(patient_ids: Sequence[int]) -> None:
+    """Remove the cell-therapy rows of demo patients, for ``wipe_demo`` (synthetic data only).
+
+    Real records never go this way: custody records refuse deletion (their manager is the audit
+    log's append-only queryset) and infusions and adverse events are protected from cascades. A
+    plain ``QuerySet`` is the one deliberate bypass, used here for the demo's own rows.
+    """
+    orders = Enrolment.objects.filter(patient_id__in=patient_ids)
+    Discharge.objects.filter(infusion__enrolment__in=orders).delete()
+    Infusion.objects.filter(enrolment__in=orders).delete()
+    AdverseEvent.objects.filter(enrolment__in=orders).delete()
+    models.QuerySet(CustodyRecord).filter(lot__enrolment__in=orders).delete()
+    orders.delete()
 
 
 def _advance(programme: Programme, patient: Patient, stage: str, *, clinician, second,

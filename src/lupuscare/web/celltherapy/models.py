@@ -20,6 +20,7 @@ from lupuscare.celltherapy.lot import LotStatus
 from lupuscare.celltherapy.product import CAR_T_SOURCES
 from lupuscare.celltherapy.regulatory import Modality, RegulatoryStatus
 from lupuscare.celltherapy.release import ProductSource
+from lupuscare.web.records.models.audit import AuditLogIsAppendOnly, AuditQuerySet
 
 from .protocols import CRITERIA_SETS, ENDPOINT_RULESETS, SCHEDULES
 
@@ -307,20 +308,24 @@ class LotEvent(models.Model):
         return f"{self.from_status} -> {self.to_status}"
 
 
-class CustodyIsAppendOnly(Exception):
-    """Raised on any attempt to change or delete a custody record."""
+class CustodyIsAppendOnly(AuditLogIsAppendOnly):
+    """Raised on any attempt to change or delete a custody record (queryset updates and deletes
+    raise the audit log's ``AuditLogIsAppendOnly``, of which this is a kind)."""
 
 
 class CustodyRecord(models.Model):
     """One link of the hash chain: the canonical event, the previous hash and its own hash."""
 
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="custody")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="custody")
     sequence = models.PositiveIntegerField()
     event = models.JSONField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    # the audit log's queryset: update(), bulk_update() and delete() refuse
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["lot", "sequence"]
@@ -335,6 +340,9 @@ class CustodyRecord(models.Model):
             raise CustodyIsAppendOnly("custody records cannot be changed")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        raise CustodyIsAppendOnly("custody records cannot be deleted")
+
     def as_chain_record(self) -> dict:
         return {"event": self.event, "prev_hash": self.prev_hash, "hash": self.hash}
 
@@ -343,9 +351,9 @@ class Infusion(models.Model):
     """Dose and infusion: the planned and delivered dose, the bedside checks, vitals and
     reactions, as checked by the core at the time."""
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="infusions")
-    # RESTRICT: a lot with an infusion cannot be deleted on its own, only with its order
-    lot = models.ForeignKey(Lot, on_delete=models.RESTRICT, related_name="infusions")
+    # PROTECT: an infusion that happened outlives any attempt to delete its order or its lot
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="infusions")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="infusions")
     weight_kg = models.FloatField(null=True, blank=True)
     height_cm = models.FloatField(null=True, blank=True)
     target_cells = models.FloatField()
@@ -438,7 +446,7 @@ class EndpointResult(models.Model):
 
 
 class AdverseEvent(models.Model):
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE,
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT,
                                   related_name="adverse_events")
     term = models.CharField(max_length=200)
     onset = models.DateField()
