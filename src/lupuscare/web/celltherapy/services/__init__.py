@@ -27,7 +27,7 @@ from .gate import (
     refer,
     request_override,
 )
-from .infusion import record_discharge, record_infusion
+from .infusion import check_before_infusion, record_discharge, record_infusion
 from .product import (
     append_custody,
     chain_of,
@@ -40,9 +40,11 @@ from .product import (
     verify_custody,
 )
 from .screening import SCREENING_LAB_DAYS, assess_eligibility, screening_inputs
+from .signoff import Signature, Step, authenticate_second_person
 
 __all__ = [
-    "SCREENING_LAB_DAYS", "append_custody", "assess_eligibility", "baseline_assessment",
+    "SCREENING_LAB_DAYS", "Signature", "Step", "authenticate_second_person",
+    "check_before_infusion", "append_custody", "assess_eligibility", "baseline_assessment",
     "chain_of", "clearance", "cleared", "compute_endpoint", "consent_state", "countersign_override",
     "covering_override", "create_lot", "current_consent", "endpoint_inputs", "enter_result",
     "evaluation_of", "excursions", "find_user", "first_infusion", "gate_decision",
