@@ -27,7 +27,12 @@ DONOR_TESTS = (("anti_hiv_1_2", "anti-HIV-1/2"), ("anti_hcv", "anti-HCV"), ("hbs
                ("nat_hbv", "NAT HBV"), ("nat_hcv", "NAT HCV"))
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]  # ISO only
+
+
+def _day(label: str, required: bool = True) -> forms.DateField:
+    """A date typed as YYYY-MM-DD only: "10/03/2026" would otherwise read as 3 October."""
+    return forms.DateField(label=label, required=required, widget=DATE, input_formats=["%Y-%m-%d"])
 
 
 def _choices(values: Iterable[str]) -> list[tuple[str, str]]:
@@ -147,7 +152,7 @@ class ConsentForm(ActionForm):
     action_name = "consent"
     consent_id = forms.CharField(label="Consent document ID")
     form_version = forms.CharField(label="Form version signed")
-    signed_on = forms.DateField(label="Signed on", widget=DATE)
+    signed_on = _day("Signed on")
     signer = forms.CharField(label="Signed by")
     witness = forms.CharField(label="Witness", required=False)
     scopes = forms.MultipleChoiceField(label="Scopes", required=False,
@@ -158,13 +163,13 @@ class ConsentForm(ActionForm):
 
 class WithdrawConsentForm(ActionForm):
     action_name = "withdraw"
-    withdrawn_on = forms.DateField(label="Withdrawal date", widget=DATE)
+    withdrawn_on = _day("Withdrawal date")
 
 
 class LotForm(ActionForm):
     action_name = "lot"
     lot_number = forms.CharField(label="Lot number", max_length=64)
-    collected_on = forms.DateField(label="Collected on", widget=DATE)
+    collected_on = _day("Collected on")
     collection_site = forms.CharField(label="Collection site", max_length=200)
     passage = forms.IntegerField(label="Passage", required=False, min_value=0)
     donor_code = forms.CharField(label="Donor code", required=False, max_length=64)
@@ -363,7 +368,7 @@ class EndpointForm(ActionForm):
 class AdverseEventForm(ActionForm):
     action_name = "ae"
     term = forms.CharField(label="Event term", max_length=200)
-    onset = forms.DateField(label="Onset", widget=DATE)
+    onset = _day("Onset")
     ctcae_grade = forms.IntegerField(label="CTCAE v5 grade")
     seriousness = forms.MultipleChoiceField(
         label="Seriousness (ICH E2A)", required=False, widget=forms.CheckboxSelectMultiple,
@@ -371,8 +376,7 @@ class AdverseEventForm(ActionForm):
     causality = forms.ChoiceField(label="Causality", choices=_choices(c.value for c in Causality))
     expected = forms.BooleanField(
         label="Expected (listed in the IB / reference safety information)", required=False)
-    sponsor_first_knowledge = forms.DateField(label="Sponsor first knowledge", required=False,
-                                              widget=DATE)
+    sponsor_first_knowledge = _day("Sponsor first knowledge", required=False)
     crs_max_temperature_c = forms.FloatField(label="Max temperature °C", required=False)
     crs_hypotension = forms.BooleanField(label="Hypotension", required=False)
     crs_vasopressors = forms.CharField(label="Vasopressors (comma-separated)", required=False)
@@ -422,12 +426,12 @@ class AdverseEventForm(ActionForm):
 
 class ReportSubmittedForm(ActionForm):
     action_name = "submitted"
-    submitted_on = forms.DateField(label="Report submitted on", widget=DATE)
+    submitted_on = _day("Report submitted on")
 
 
 class ResolveForm(ActionForm):
     action_name = "resolve"
-    resolved_on = forms.DateField(label="Resolved on", widget=DATE)
+    resolved_on = _day("Resolved on")
 
 
 class CarTSpecForm(ActionForm):
