@@ -91,7 +91,10 @@ class Ctx:
 # --- forms, built the same way for the page and for a POST ------------------------------------
 
 def _assessments(patient: Patient):
-    return Assessment.objects.filter(patient=patient).order_by("-date")[:30]
+    """The 30 latest clinic visits (a form's choices must be a queryset it can filter)."""
+    latest = Assessment.objects.filter(patient=patient).order_by("-date", "-id")
+    return Assessment.objects.filter(pk__in=list(latest.values_list("pk", flat=True)[:30])
+                                     ).order_by("-date", "-id")
 
 
 def _released(enrolment: Enrolment):
