@@ -23,7 +23,6 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
@@ -100,16 +99,12 @@ def authenticate_second_person(request: HttpRequest, step: SignOffStep, *, usern
         raise InputError(user_field, f"the second person ({step.label}) must sign in")
     if not password:
         raise InputError(password_field, "the second person's password is required")
-    try:
-        user = authenticate(request, username=username, password=password)
-    except AxesBackendPermissionDenied:
-        user = None
-        if getattr(request, "axes_locked_out", False):
-            refuse(password_field, "this account is locked after too many failed sign-ins")
+    # authenticate() runs django-axes first: it counts this failure, and refuses a locked-out
+    # account even with the right password (it then marks the request ``axes_locked_out``)
+    user = authenticate(request, username=username, password=password)
     if user is None:
-        if getattr(request, "axes_locked_out", False):
-            refuse(password_field, "this account is locked after too many failed sign-ins")
-        refuse(password_field, "wrong username or password")
+        refuse(password_field, "this account is locked after too many failed sign-ins"
+               if getattr(request, "axes_locked_out", False) else "wrong username or password")
     for factor in SECOND_FACTORS:
         problem = factor(request, user, factors or {})
         if problem:
