@@ -270,3 +270,31 @@ def test_the_override_page_refuses_a_wrong_password_and_accepts_the_physician(wo
     override = GateOverride.objects.get()
     assert (override.physician, override.second_signer) == (world.clinician_a, nurse)
     assert [a.accepted for a in SignOff.objects.order_by("id")] == [False, False, True]
+
+
+def test_the_exceptional_release_page_signs_in_the_releaser_and_the_physician(world, client):
+    enrolment = refer(world)
+    consent(enrolment, world.clinician_a)
+    qc = qc_analyst()
+    lot = lot_with_results(enrolment, qc, qc, viability=65.0)  # non-conforming
+    client.force_login(world.coordinator)
+    url = f"/celltherapy/patients/{world.patient_a.pk}/lots/status/"
+    data = {"enrolment": enrolment.pk, "lot": lot.pk, "status": "exceptional_release",
+            "reason": "only lot; viability 65% reviewed by the medical director",
+            "releaser_username": world.coordinator.username, "releaser_password": PASSWORD,
+            "acknowledged_by_username": world.coordinator.username,
+            "acknowledged_by_password": PASSWORD}
+    refused = client.post(url, data)  # the releaser cannot acknowledge their own release
+    assert refused.status_code == 400
+    assert "acknowledged_by_username: must be a different person" in refused.content.decode()
+    refused = client.post(url, {**data, "acknowledged_by_username": world.clinician_a.username,
+                                "acknowledged_by_password": "wrong"})
+    assert refused.status_code == 400 and Lot.objects.get(pk=lot.pk).status == "in_testing"
+    accepted = client.post(url, {**data, "acknowledged_by_username": world.clinician_a.username})
+    assert accepted.status_code == 302
+    event = LotEvent.objects.filter(lot=lot).last()
+    assert (event.to_status, event.actor, event.acknowledged_by) == (
+        "exceptional_release", world.coordinator, world.clinician_a)
+    steps = list(SignOff.objects.filter(step=Step.RELEASE_ACKNOWLEDGEMENT)
+                 .order_by("id").values_list("accepted", flat=True))
+    assert steps == [False, False, True]
