@@ -16,7 +16,7 @@ from web.factories import (
     make_medication,
     make_world,
 )
-from web_celltherapy.helpers import NEGATIVE_DONOR, PASSING_RESULTS, make_programme
+from web_celltherapy.helpers import NEGATIVE_DONOR, PASSING_RESULTS, clear_answers, make_programme
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -53,6 +53,16 @@ def _submit(page, name: str) -> str:
     return page.locator(".messages").inner_text()
 
 
+def _only_refusals(page, expected: int) -> None:
+    """No CSP violation and no script error. A refused form is shown again with status 400 and
+    Chromium logs each such response as a console error: exactly the expected refusals."""
+    refusals = [e for e in page.console_errors
+                if e == "Failed to load resource: the server responded with a status of 400 "
+                        "(Bad Request)"]
+    assert len(refusals) == expected
+    assert [e for e in page.console_errors if e not in refusals] == []
+
+
 def test_referral_to_endpoint_in_the_browser(page, login, setup):
     world, programme, today = setup
     url = f"/celltherapy/patients/{world.patient_a.pk}/"
@@ -69,6 +79,9 @@ def test_referral_to_endpoint_in_the_browser(page, login, setup):
     label("Screening visit").select_option(label=str(today - dt.timedelta(days=30)))
     for box in page.locator("input[name=failed_courses]").all():
         box.check()
+    # the protocol's non-lab questions, each answered (blank would be "not assessed")
+    for key, yes in clear_answers(programme).items():
+        page.locator(f"input[name=answer_{key}][value={'yes' if yes else 'no'}]").check()
     assert "Eligible." in _submit(page, "Assess eligibility")
     assert "sledai2k_total 8 meets >= 8" in page.locator("table").first.inner_text()
 
@@ -95,32 +108,49 @@ def test_referral_to_endpoint_in_the_browser(page, login, setup):
         page.locator("select[name=attribute]").select_option(attribute)
         label("Result value").fill(str(value))
         assert f"{attribute} entered." in _submit(page, "Enter result")
-    # the analyst may not release a lot they tested
+    # the analyst may not release a lot they tested, even signed in with their password
     label("New lot status").select_option("released")
+    assert label("QA releaser (username)").input_value() == "qc_analyst"
+    label("QA releaser's password").fill(PASSWORD)
     assert "two-person rule" in _submit(page, "Change lot status")
 
-    # a different person releases
+    # a different person releases, signing in for it
     _as(page, login, "coordinator")
     page.goto(url)
     label("New lot status").select_option("released")
+    label("QA releaser's password").fill("not-my-password")
+    assert "wrong username or password" in _submit(page, "Change lot status")
+    assert page.locator(".lot-status").inner_text() == "in_testing"
+    label("New lot status").select_option("released")
+    label("QA releaser's password").fill(PASSWORD)
     assert "is now released" in _submit(page, "Change lot status")
     coi = page.locator(".lot h4 code").inner_text()
 
-    # infusion eight days ago, with the two-person bedside check
+    # infusion eight days ago: the pre-infusion check, the second verifier signing in
     _as(page, login, "dr_in_team")
     page.goto(url)
     start = dt.datetime.combine(today - dt.timedelta(days=8), dt.time(10, 0))
-    label("Delivered viable cells").fill("62000000")
-    label("Volume infused (mL)").fill("100")
+    label("Viable cells in the bag").fill("62000000")
+    label("Volume to infuse (mL)").fill("100")
     label("Patient identity confirmed (wristband and spoken)").check()
     label("Patient identifier on bag").fill(world.patient_a.identifier)
     label("Chain-of-identity on bag").fill(coi)
     label("Lot number on bag").fill("UC-B-001")
     label("Second verifier (username)").fill("second_nurse")
+    label("Second verifier's password").fill("wrong")
     label("Thaw ended").fill((start - dt.timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M"))
+    label("Planned start").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    assert "wrong username or password" in _submit(page, "Run pre-infusion check")
+    assert label("Chain-of-identity on bag").input_value() == coi  # the input is kept
+    label("Second verifier's password").fill(PASSWORD)
+    assert "Cleared to start" in _submit(page, "Run pre-infusion check")
+    # what was given is recorded from the cleared check
+    label("Delivered viable cells").fill("62000000")
+    label("Volume infused (mL)").fill("100")
     label("Infusion started").fill(start.strftime("%Y-%m-%dT%H:%M"))
     label("Infusion ended").fill((start + dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M"))
-    assert "Infusion recorded." in _submit(page, "Record infusion")
+    message = _submit(page, "Record infusion")
+    assert "Infusion recorded." in message and "Deviations" not in message
     assert "week 1" in page.locator("table").last.inner_text()
 
     # the week-1 clinic visit, linked, and the endpoint
@@ -133,7 +163,7 @@ def test_referral_to_endpoint_in_the_browser(page, login, setup):
     assert "tolerated" in _submit(page, "Compute endpoint")
     assert "Immediate tolerance" in page.locator("#endpoints").inner_text()
     assert "stage: endpoint" in page.locator("#stage").inner_text()
-    assert page.console_errors == []  # no CSP violation, no script error
+    _only_refusals(page, 3)  # the analyst's release, a wrong password twice
 
 
 def test_a_blocked_order_shows_the_fda_warning_and_needs_two_signatures(page, login, setup):
@@ -150,12 +180,16 @@ def test_a_blocked_order_shows_the_fda_warning_and_needs_two_signatures(page, lo
     assert "the regulatory status is unknown or unapproved" in gate.inner_text()
     assert "you are likely being deceived" in gate.inner_text()
     gate.get_by_label("Override reason (physician)").fill("IRB-approved single-patient protocol")
-    assert "a second, different user must countersign" in _submit(page, "Request override")
+    assert "a second, different physician must countersign" in _submit(page, "Request override")
     # the same physician cannot countersign
+    page.get_by_label("Countersigning physician (username)").fill("dr_in_team")
+    page.get_by_label("Countersigning physician's password").fill(PASSWORD)
     assert "must be a different person" in _submit(page, "Countersign override")
     _as(page, login, "second_nurse")
     page.goto(url)
+    page.get_by_label("Countersigning physician (username)").fill("second_nurse")
+    page.get_by_label("Countersigning physician's password").fill(PASSWORD)
     assert "Override countersigned." in _submit(page, "Countersign override")
     assert "Overridden by" in page.locator(".enrolment").filter(
         has_text="Clinic offer").locator("#gate-status").inner_text()
-    assert page.console_errors == []
+    _only_refusals(page, 1)  # the same physician's countersignature

@@ -16,9 +16,14 @@ GOOD_LABS = {"egfr": Lab(60, "mL/min/{1.73_m2}"), "wbc": Lab(4.0, "10*9/L"),
              "ast": Lab(30, "U/L", uln=40), "alt": Lab(30, "U/L", uln=40)}
 
 
+# every non-lab question answered "absent" (or "yes" for an inclusion): the clinician has looked
+MISLE_ANSWERS = {q.key: False for q in MISLE_NCT02633163.questions}
+WANG_ANSWERS = {q.key: q.kind == "inclusion" for q in WANG2014_NCT01741857.questions}
+
+
 def misle(**changes):
     base = dict(scores={"sledai2k_total": 6}, bilag={"renal": "B", "mucocutaneous": "C"},
-                labs=dict(GOOD_LABS))
+                labs=dict(GOOD_LABS), answers=dict(MISLE_ANSWERS))
     base.update(changes)
     return evaluate_eligibility(MISLE_NCT02633163, EligibilityInputs(**base))
 
@@ -80,7 +85,8 @@ def test_wrong_unit_is_refused_naming_the_field():
 
 
 def refractory(courses):
-    inputs = EligibilityInputs(scores={"sledai2k_total": 8}, courses=courses)
+    inputs = EligibilityInputs(scores={"sledai2k_total": 8}, courses=courses,
+                               answers=dict(WANG_ANSWERS))
     return evaluate_eligibility(WANG2014_NCT01741857, inputs)
 
 
@@ -109,4 +115,68 @@ def test_refractory_unit_mismatch_names_the_course():
 
 def test_result_serialises_every_criterion():
     data = misle().to_dict()
-    assert data["eligible"] is True and len(data["criteria"]) == 8
+    assert data["eligible"] is True and len(data["criteria"]) == 8 + len(MISLE_ANSWERS)
+
+
+# --- the non-lab exclusions: present excludes, no answer is "not assessed", never "eligible" ---
+
+NON_LAB = ("active_cns_lupus", "dialysis", "hiv", "hepatitis_b", "hepatitis_c", "tuberculosis",
+           "malignancy_5y", "pregnancy")
+
+
+@pytest.mark.parametrize("criteria", [MISLE_NCT02633163, WANG2014_NCT01741857],
+                         ids=["misle", "wang2014"])
+def test_every_protocol_example_asks_the_non_lab_exclusions(criteria):
+    asked = {q.key for q in criteria.questions if q.kind == "exclusion"}
+    assert set(NON_LAB) <= asked
+    for question in criteria.questions:
+        assert question.source.text  # each carries its citation and certainty
+
+
+@pytest.mark.parametrize("key", NON_LAB)
+def test_misle_an_exclusion_present_excludes(key):
+    result = misle(answers={**MISLE_ANSWERS, key: True})
+    assert not result.eligible
+    failed = [r for r in result.results if r.status is Status.FAILED]
+    assert len(failed) == 1 and failed[0].kind == "exclusion"
+    assert "present: excluded" in failed[0].reason
+
+
+@pytest.mark.parametrize("key", NON_LAB)
+def test_misle_an_exclusion_not_answered_is_not_assessed_never_eligible(key):
+    answers = dict(MISLE_ANSWERS)
+    del answers[key]
+    result = misle(answers=answers)
+    assert not result.eligible
+    (row,) = [r for r in result.results if r.status is not Status.PASSED]
+    assert row.status is Status.NOT_ASSESSABLE
+    assert row.reason.startswith("not assessed:")
+    assert result.not_assessable == (row.name,)
+
+
+@pytest.mark.parametrize("key", [*NON_LAB, "contraception_12m"])
+def test_wang2014_each_question_present_or_unanswered_blocks(key):
+    good = [PRED, MedicationCourse("mycophenolate_mofetil", 2.0, "g/d", 91, True)]
+    assert refractory(good).eligible
+    flipped = {**WANG_ANSWERS, key: not WANG_ANSWERS[key]}
+    assert not evaluate_eligibility(WANG2014_NCT01741857, EligibilityInputs(
+        scores={"sledai2k_total": 8}, courses=good, answers=flipped)).eligible
+    unanswered = {k: v for k, v in WANG_ANSWERS.items() if k != key}
+    result = evaluate_eligibility(WANG2014_NCT01741857, EligibilityInputs(
+        scores={"sledai2k_total": 8}, courses=good, answers=unanswered))
+    assert not result.eligible and len(result.not_assessable) == 1
+
+
+def test_no_answers_at_all_is_never_eligible():
+    result = misle(answers={})
+    assert not result.eligible
+    assert len(result.not_assessable) == len(MISLE_ANSWERS)
+
+
+def test_an_answer_to_a_question_not_asked_or_not_yes_no_is_refused():
+    with pytest.raises(InputError) as err:
+        misle(answers={**MISLE_ANSWERS, "pregnnacy": False})
+    assert err.value.field == "answers.pregnnacy"
+    with pytest.raises(InputError) as err:
+        misle(answers={**MISLE_ANSWERS, "pregnancy": "no"})
+    assert err.value.field == "answers.pregnancy"

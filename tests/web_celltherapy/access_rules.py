@@ -14,7 +14,7 @@ from web.access import CLIN_IN, CLIN_OUT, COORD, Rule
 STAFF = frozenset({CLIN_IN, CLIN_OUT, COORD})
 TEAM = frozenset({CLIN_IN})
 POST_ONLY = ("refer", "override", "eligibility", "consent", "lot-create", "lot-result",
-             "lot-status", "custody", "infusion", "discharge", "visit", "endpoint",
+             "lot-status", "custody", "pre-check", "infusion", "discharge", "visit", "endpoint",
              "adverse-event", "report-submitted")
 
 RULES: dict[str, Rule] = {

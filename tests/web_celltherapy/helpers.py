@@ -6,10 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import RequestFactory
+
 from lupuscare.web.accounts.models import User
 from lupuscare.web.celltherapy import services
 from lupuscare.web.celltherapy.models import Enrolment, Lot, Programme
-from web.factories import make_assessment, make_clinician, make_coordinator
+from lupuscare.web.celltherapy.services.signoff import Step
+from web.factories import PASSWORD, make_assessment, make_clinician, make_coordinator
 
 TODAY = dt.date(2026, 3, 10)
 UTC = dt.UTC
@@ -50,6 +54,14 @@ PASSING_RESULTS: dict[str, Any] = {
 }
 
 
+def clear_answers(programme: Programme) -> dict[str, bool]:
+    """Every non-lab question of the programme's protocol answered: exclusions absent,
+    inclusions met (the screening physician has looked at each)."""
+    from lupuscare.web.celltherapy import protocols
+
+    return {q.key: q.kind == "inclusion" for q in protocols.criteria(programme).questions}
+
+
 def refer(world, programme: Programme | None = None, on: dt.date = TODAY) -> Enrolment:
     programme = programme or make_programme()
     return services.refer(programme, world.patient_a, world.clinician_a,
@@ -84,14 +96,30 @@ def qc_analyst():
         make_coordinator(username="qc_analyst")
 
 
+def sign(user, step: Step, *, first=(), patient=None, password: str = PASSWORD,
+         requester=None):
+    """The second person signs in for ``step`` with their password, through the real
+    ``authenticate_second_person`` (django-axes included), as the pages do."""
+    request = RequestFactory().post("/celltherapy/", REMOTE_ADDR="127.0.0.1")
+    request.user = requester or (first[0] if first else user)
+    request.session = SessionStore()
+    return services.authenticate_second_person(request, step, username=user.username,
+                                               password=password, first=first, patient=patient)
+
+
+def release(lot: Lot, releaser, status: str = "released", **fields: Any) -> Lot:
+    """A QA release signed by ``releaser`` (a coordinator who signs in for it)."""
+    return services.transition_lot(lot, releaser, status, release=sign(releaser, Step.QA_RELEASE),
+                                   **fields)
+
+
 def released_lot(world, enrolment: Enrolment | None = None, lot_number: str = "UC-26-001") -> Lot:
     """Referred, consented, tested by one user and released by a different one."""
     enrolment = enrolment or refer(world)
     consent(enrolment, world.clinician_a)
     qa_entrant = qc_analyst()
     lot = lot_with_results(enrolment, qa_entrant, qa_entrant, lot_number=lot_number)
-    return services.transition_lot(lot, world.coordinator, "released",
-                                   at=dt.datetime(2026, 3, 20, 9, tzinfo=UTC))
+    return release(lot, world.coordinator, at=dt.datetime(2026, 3, 20, 9, tzinfo=UTC))
 
 
 def second_clinician(world):
@@ -103,18 +131,41 @@ def second_clinician(world):
     return nurse
 
 
+def bedside_check(world, lot: Lot, *, planned: float | None = None, second=None,
+                  start: dt.datetime | None = None, **fields: Any):
+    """A pre-infusion check that clears (weight 62 kg, per-kg dose 1e6/kg), the second verifier
+    signing in for it."""
+    start = start or dt.datetime(2026, 3, 21, 10, tzinfo=UTC)
+    second = second or second_clinician(world)
+    values: dict[str, Any] = dict(
+        lot=lot, planned_cells=planned if planned is not None else 62e6, weight_kg=62.0,
+        second=sign(second, Step.BEDSIDE_IDENTITY, first=[world.clinician_a],
+                    patient=lot.enrolment.patient),
+        patient_identity_confirmed=True, patient_on_bag=lot.enrolment.patient.identifier,
+        coi_on_bag=lot.coi_identifier, lot_on_bag=lot.lot_number,
+        thaw_end=start - dt.timedelta(minutes=20), planned_start=start, volume_ml=100.0)
+    values.update(fields)
+    return services.check_before_infusion(lot.enrolment, world.clinician_a, **values)
+
+
+_CHECK_FIELDS = {"weight_kg", "height_cm", "electronic_scan", "patient_identity_confirmed",
+                 "patient_on_bag", "coi_on_bag", "lot_on_bag", "thaw_end", "volume_ml"}
+
+
 def infuse(world, lot: Lot, *, delivered: float | None = None, second=None,
            start: dt.datetime | None = None, **fields: Any):
-    """An infusion that passes every check (weight 62 kg, per-kg dose 1e6/kg)."""
+    """The cleared pre-infusion check, then the infusion as planned (30 min, vitals normal).
+    Fields of the check (identity, thaw, weight, volume) go to the check, the rest to the
+    record; the record's volume is the check's."""
     start = start or dt.datetime(2026, 3, 21, 10, tzinfo=UTC)
+    delivered = delivered if delivered is not None else 62e6
+    check = bedside_check(world, lot, planned=delivered, second=second, start=start,
+                          **{k: v for k, v in fields.items() if k in _CHECK_FIELDS})
     values: dict[str, Any] = dict(
-        lot=lot, delivered_cells=delivered if delivered is not None else 62e6, weight_kg=62.0,
-        second_verifier=second or second_clinician(world), patient_identity_confirmed=True,
-        patient_on_bag=lot.enrolment.patient.identifier, coi_on_bag=lot.coi_identifier,
-        lot_on_bag=lot.lot_number, thaw_end=start - dt.timedelta(minutes=20), started_at=start,
-        ended_at=start + dt.timedelta(minutes=30), volume_ml=100.0,
+        pre_check=check, delivered_cells=delivered, started_at=start,
+        ended_at=start + dt.timedelta(minutes=30), volume_ml=check.volume_ml,
         vitals=[{"at": start, "values": {"temperature_c": 36.8, "systolic_mmhg": 120}}])
-    values.update(fields)
+    values.update({k: v for k, v in fields.items() if k not in _CHECK_FIELDS})
     return services.record_infusion(lot.enrolment, world.clinician_a, **values)
 
 

@@ -17,7 +17,7 @@ from lupuscare.web.celltherapy import services
 from lupuscare.web.celltherapy.models import CarTReleaseSpec, Lot, LotEvent, QcResult
 from web.factories import make_coordinator
 
-from .helpers import UTC, consent, make_programme, refer
+from .helpers import UTC, consent, make_programme, refer, release
 
 pytestmark = pytest.mark.django_db
 AT = dt.datetime(2026, 3, 25, 9, tzinfo=UTC)
@@ -152,7 +152,7 @@ def test_without_a_specification_results_and_release_are_refused_with_the_reason
     events = LotEvent.objects.count()
     for status in ("released", "released_pending_final_sterility"):
         with pytest.raises(InputError) as refused:
-            services.transition_lot(lot, world.coordinator, status, at=AT)
+            release(lot, world.coordinator, status, at=AT)
         assert refused.value.field == "release_spec"
         assert "no CAR-T release specification" in refused.value.message
     lot.refresh_from_db()
@@ -178,11 +178,11 @@ def test_results_are_judged_at_the_limits_of_the_entered_specification(world, ca
     assert lot.evaluation["releasable"] is (outcome == "pass")
     assert lot.evaluation["spec_version"] == "1"
     if outcome == "pass":
-        assert services.transition_lot(lot, world.coordinator, "released", at=AT).status \
+        assert release(lot, world.coordinator, at=AT).status \
             == "released"
     else:
         with pytest.raises(InputError) as refused:
-            services.transition_lot(lot, world.coordinator, "released", at=AT)
+            release(lot, world.coordinator, at=AT)
         assert refused.value.field == "evaluation"
         lot.refresh_from_db()
         assert lot.status == "in_testing"
@@ -197,7 +197,7 @@ def test_a_failed_qualitative_test_blocks_release(world, car_t, attribute, value
     lot = enter_all(new_lot(enrolment, qc), qc, **{attribute: value})
     assert lot.evaluation["failed"] == [attribute]
     with pytest.raises(InputError):
-        services.transition_lot(lot, world.coordinator, "released", at=AT)
+        release(lot, world.coordinator, at=AT)
 
 
 def test_rcl_optional_when_the_specification_says_so(world, car_t):
@@ -218,12 +218,12 @@ def test_release_needs_a_second_person_and_a_missing_result_blocks_it(world, car
         if attribute != "vector_copy_number":
             services.enter_result(lot, qc, attribute=attribute, value=value)
     with pytest.raises(InputError) as refused:
-        services.transition_lot(lot, world.coordinator, "released", at=AT)
+        release(lot, world.coordinator, at=AT)
     assert "vector_copy_number" in refused.value.message
     services.enter_result(lot, qc, attribute="vector_copy_number", value=1.0)
     with pytest.raises(InputError):  # the analyst who entered results cannot release
-        services.transition_lot(lot, qc, "released", at=AT)
-    lot = services.transition_lot(lot, world.coordinator, "released", at=AT)
+        release(lot, qc, at=AT)
+    lot = release(lot, world.coordinator, at=AT)
     assert lot.status == "released"
     assert lot.events.last().actor == world.coordinator
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from lupuscare.web.celltherapy import services
 from web.factories import make_lab, make_medication
 
-from .helpers import TODAY, make_programme, refer, visit
+from .helpers import TODAY, clear_answers, make_programme, refer, visit
 
 pytestmark = pytest.mark.django_db
 
@@ -90,8 +90,10 @@ def test_refractory_courses_come_from_the_record_and_failure_is_attested(world):
     refractory = next(c for c in not_attested.result["criteria"] if c["name"].startswith("refr"))
     assert refractory["status"] == "failed"
     attested = services.assess_eligibility(enrolment, world.clinician_a, assessment=eight,
-                                           failed_course_ids=[pred.pk, mmf.pk], on=TODAY)
+                                           failed_course_ids=[pred.pk, mmf.pk],
+                                           answers=clear_answers(programme), on=TODAY)
     assert attested.eligible is True
+    assert attested.inputs["answers"]["pregnancy"] is False
     mmf_row = next(c for c in attested.inputs["courses"] if c["drug"] == "mycophenolate_mofetil")
     assert mmf_row["dose"] == 2.0 and mmf_row["unit"] == "g/d" and mmf_row["days"] == 183
 
@@ -103,3 +105,26 @@ def test_page_shows_each_criterion_and_why(world, client):
     body = client.get(f"/celltherapy/patients/{world.patient_a.pk}/").content.decode()
     assert "Not eligible" in body
     assert "sledai2k_total is missing" in body
+
+
+def test_an_unanswered_exclusion_is_not_assessed_and_a_present_one_excludes(world):
+    programme = make_programme(name="UC-MSC Nanjing-style", criteria_set="wang2014_nct01741857")
+    enrolment = refer(world, programme)
+    pred = make_medication(world.patient_a, drug="prednisone", daily_dose_mg=30.0,
+                           start=dt.date(2025, 6, 1), stop=dt.date(2025, 12, 1))
+    mmf = make_medication(world.patient_a, drug="mycophenolate_mofetil", daily_dose_mg=2000.0,
+                          start=dt.date(2025, 6, 1), stop=dt.date(2025, 12, 1))
+    eight = visit(world.patient_a, dt.date(2026, 3, 5), findings=["arthritis", "rash_generalized",
+                                                                  "alopecia"])
+    answers = clear_answers(programme)
+    del answers["active_cns_lupus"]
+    silent = services.assess_eligibility(enrolment, world.clinician_a, assessment=eight,
+                                         failed_course_ids=[pred.pk, mmf.pk], answers=answers,
+                                         on=TODAY)
+    assert silent.eligible is False
+    assert _by_name(silent)["active CNS lupus"]["status"] == "not_assessable"
+    present = services.assess_eligibility(
+        enrolment, world.clinician_a, assessment=eight, failed_course_ids=[pred.pk, mmf.pk],
+        answers={**clear_answers(programme), "pregnancy": True}, on=TODAY)
+    assert present.eligible is False
+    assert _by_name(present)["pregnancy"]["status"] == "failed"

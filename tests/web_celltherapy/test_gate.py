@@ -13,10 +13,16 @@ from lupuscare.errors import InputError
 from lupuscare.web.celltherapy import services
 from lupuscare.web.celltherapy.models import Consent, Enrolment, GateOverride
 from lupuscare.web.records.models import AuditEvent
+from web.factories import PASSWORD
 
-from .helpers import TODAY, consent, make_programme, refer, second_clinician
+from .helpers import TODAY, Step, consent, make_programme, refer, second_clinician, sign
 
 pytestmark = pytest.mark.django_db
+
+
+def countersign(override, user):
+    """``user`` signs in and countersigns."""
+    return services.countersign_override(override, sign(user, Step.OVERRIDE_COUNTERSIGNATURE))
 
 
 def _client(user) -> Client:
@@ -71,9 +77,9 @@ def test_a_blocked_order_refuses_consent_until_overridden_by_two_people(world):
                                          reason="compassionate use approved by the IRB chair")
     assert not services.cleared(enrolment, TODAY)
     with pytest.raises(InputError) as same:
-        services.countersign_override(override, world.clinician_a)
+        countersign(override, world.clinician_a)
     assert same.value.field == "second_signer"
-    services.countersign_override(override, second_clinician(world))
+    countersign(override, second_clinician(world))
     enrolment.refresh_from_db()
     assert services.cleared(enrolment, TODAY)
     consent(enrolment, world.clinician_a)
@@ -86,7 +92,9 @@ def test_override_signatures_through_the_pages_are_audited(world):
     before = AuditEvent.objects.filter(object_type="celltherapy.gateoverride").count()
     _client(world.clinician_a).post(url, {"enrolment": enrolment.pk, "reason": "IRB waiver"})
     nurse = second_clinician(world)
-    response = _client(nurse).post(url, {"enrolment": enrolment.pk, "action": "countersign"})
+    response = _client(nurse).post(url, {"enrolment": enrolment.pk, "action": "countersign",
+                                         "second_signer_username": nurse.username,
+                                         "second_signer_password": PASSWORD})
     assert response.status_code == 302
     override = GateOverride.objects.get()
     assert (override.physician, override.second_signer) == (world.clinician_a, nurse)
@@ -99,7 +107,7 @@ def test_an_override_does_not_cover_a_block_with_new_reasons(world):
     programme = make_programme(regulatory_status="hospital_exemption", authority_document="")
     enrolment = refer(world, programme)
     override = services.request_override(enrolment, world.clinician_a, reason="HE pending")
-    services.countersign_override(override, second_clinician(world))
+    countersign(override, second_clinician(world))
     assert services.cleared(enrolment, TODAY)
     # later the ethics approval expires: a new reason the override was not signed for
     after = dt.date(2028, 1, 1)
@@ -109,7 +117,7 @@ def test_an_override_does_not_cover_a_block_with_new_reasons(world):
     again = services.request_override(enrolment, world.clinician_a, reason="renewal filed",
                                       on=after)
     assert "expired on 2027-12-31" in " ".join(again.decision["reasons"])
-    services.countersign_override(again, second_clinician(world))
+    countersign(again, second_clinician(world))
     assert services.cleared(enrolment, after)
     assert services.covering_override(enrolment, after) == again
     assert services.covering_override(enrolment, TODAY) != again
@@ -124,7 +132,7 @@ def test_an_order_allowed_at_referral_and_blocked_since_can_be_overridden(world)
                                          on=later)
     with pytest.raises(InputError, match="waiting for its second signature"):
         services.request_override(enrolment, world.clinician_a, reason="again", on=later)
-    services.countersign_override(override, second_clinician(world))
+    countersign(override, second_clinician(world))
     assert services.cleared(enrolment, later)
 
 

@@ -11,9 +11,9 @@ from lupuscare.celltherapy.identity import validate_coi
 from lupuscare.errors import InputError
 from lupuscare.web.celltherapy import services
 from lupuscare.web.celltherapy.models import Lot, LotEvent, QcResult
-from web.factories import make_coordinator
+from web.factories import PASSWORD, make_coordinator
 
-from .helpers import NEGATIVE_DONOR, UTC, consent, lot_with_results, refer
+from .helpers import NEGATIVE_DONOR, UTC, Step, consent, lot_with_results, refer, release, sign
 
 pytestmark = pytest.mark.django_db
 AT = dt.datetime(2026, 3, 20, 9, tzinfo=UTC)
@@ -48,7 +48,7 @@ def test_release_is_refused_without_every_required_result_and_nothing_changes(wo
     lot = lot_with_results(enrolment, qc, qc, skip=("mycoplasma",))
     events_before = LotEvent.objects.count()
     with pytest.raises(InputError) as refused:
-        services.transition_lot(lot, world.coordinator, "released", at=AT)
+        release(lot, world.coordinator, at=AT)
     assert refused.value.field == "evaluation"
     assert "missing mycoplasma" in refused.value.message
     lot.refresh_from_db()
@@ -60,9 +60,9 @@ def test_the_person_who_entered_results_cannot_release(world, ready):
     enrolment, qc = ready
     lot = lot_with_results(enrolment, qc, qc)
     with pytest.raises(InputError) as refused:
-        services.transition_lot(lot, qc, "released", at=AT)
+        release(lot, qc, at=AT)
     assert "two-person rule" in refused.value.message
-    services.transition_lot(lot, world.coordinator, "released", at=AT)
+    release(lot, world.coordinator, at=AT)
     lot.refresh_from_db()
     assert lot.status == "released"
     assert lot.evaluation["releasable"] is True
@@ -71,26 +71,33 @@ def test_the_person_who_entered_results_cannot_release(world, ready):
 def test_a_failed_result_blocks_release_at_the_isct_boundary(world, ready):
     enrolment, qc = ready
     at_limit = lot_with_results(enrolment, qc, qc, CD73=95.0, lot_number="A")
-    services.transition_lot(at_limit, world.coordinator, "released", at=AT)  # >= 95 passes
+    release(at_limit, world.coordinator, at=AT)  # >= 95 passes
     below = lot_with_results(enrolment, qc, qc, CD73=94.9, lot_number="B")
     with pytest.raises(InputError, match="failed CD73"):
-        services.transition_lot(below, world.coordinator, "released", at=AT)
+        release(below, world.coordinator, at=AT)
 
 
 def test_exceptional_release_needs_justification_and_a_different_physician(world, ready):
     enrolment, qc = ready
     lot = lot_with_results(enrolment, qc, qc, viability=65.0)
+    def ack(user):
+        return sign(user, Step.RELEASE_ACKNOWLEDGEMENT, first=[world.coordinator])
+
     with pytest.raises(InputError) as refused:
-        services.transition_lot(lot, world.coordinator, "exceptional_release", at=AT,
-                                acknowledged_by=world.clinician_a)
+        release(lot, world.coordinator, "exceptional_release", at=AT,
+                acknowledgement=ack(world.clinician_a))
     assert refused.value.field == "reason"
-    with pytest.raises(InputError) as not_physician:
-        services.transition_lot(lot, world.coordinator, "exceptional_release", at=AT,
-                                reason="only lot", acknowledged_by=qc)
-    assert not_physician.value.field == "acknowledged_by"
-    services.transition_lot(lot, world.coordinator, "exceptional_release", at=AT,
-                            reason="no alternative; viability 65% reviewed",
-                            acknowledged_by=world.clinician_a)
+    with pytest.raises(InputError) as not_physician:  # refused at sign-in: not a physician
+        release(lot, world.coordinator, "exceptional_release", at=AT, reason="only lot",
+                acknowledgement=ack(qc))
+    assert not_physician.value.field == "second_username"
+    assert "is not a clinician" in not_physician.value.message
+    with pytest.raises(InputError) as unsigned:
+        release(lot, world.coordinator, "exceptional_release", at=AT, reason="only lot")
+    assert unsigned.value.field == "acknowledged_by"
+    release(lot, world.coordinator, "exceptional_release", at=AT,
+            reason="no alternative; viability 65% reviewed",
+            acknowledgement=ack(world.clinician_a))
     event = LotEvent.objects.filter(lot=lot).last()
     assert (event.to_status, event.acknowledged_by) == ("exceptional_release", world.clinician_a)
 
@@ -99,8 +106,9 @@ def test_a_conforming_lot_is_not_released_exceptionally(world, ready):
     enrolment, qc = ready
     lot = lot_with_results(enrolment, qc, qc)
     with pytest.raises(InputError, match="conforms"):
-        services.transition_lot(lot, world.coordinator, "exceptional_release", at=AT,
-                                reason="x", acknowledged_by=world.clinician_a)
+        release(lot, world.coordinator, "exceptional_release", at=AT, reason="x",
+                acknowledgement=sign(world.clinician_a, Step.RELEASE_ACKNOWLEDGEMENT,
+                                     first=[world.coordinator]))
 
 
 def test_disallowed_transitions_name_the_allowed_ones(world, ready):
@@ -109,7 +117,7 @@ def test_disallowed_transitions_name_the_allowed_ones(world, ready):
                               collection_site="GMP", donor_results=NEGATIVE_DONOR)
     with pytest.raises(InputError, match="allowed from quarantine: destroyed, in_testing, "
                                          "rejected"):
-        services.transition_lot(lot, world.coordinator, "released", at=AT)
+        release(lot, world.coordinator, at=AT)
     with pytest.raises(InputError, match="reason is required"):
         services.transition_lot(lot, world.coordinator, "rejected", at=AT)
 
@@ -134,7 +142,8 @@ def test_release_through_the_page_refuses_with_the_reason(world, ready, client):
     lot = lot_with_results(enrolment, qc, qc, skip=("sterility",))
     client.force_login(world.coordinator)
     url = f"/celltherapy/patients/{world.patient_a.pk}/lots/status/"
-    response = client.post(url, {"enrolment": enrolment.pk, "lot": lot.pk, "status": "released"},
-                           follow=True)
+    response = client.post(url, {"enrolment": enrolment.pk, "lot": lot.pk, "status": "released",
+                                 "releaser_username": world.coordinator.username,
+                                 "releaser_password": PASSWORD}, follow=True)
     assert "Refused: evaluation: not releasable: missing sterility" in response.content.decode()
     assert Lot.objects.get(pk=lot.pk).status == "in_testing"

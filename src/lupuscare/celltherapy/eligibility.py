@@ -1,8 +1,11 @@
 """Protocol eligibility: inclusion and exclusion criteria as versioned data.
 
 The shell passes plain inputs: SLEDAI-2K totals already computed by ``lupuscare.instruments``,
-BILAG-2004 domain grades, medication courses and labs. Every criterion reports passed / failed /
-not assessable and why, so a screening visit shows exactly what keeps a patient out. Units are
+BILAG-2004 domain grades, medication courses, labs, and the screening clinician's answers to the
+protocol's questions that no lab answers (active CNS lupus, dialysis, infections, malignancy,
+pregnancy...). Every criterion reports passed / failed / not assessable and why, so a screening
+visit shows exactly what keeps a patient out. A question with no answer is "not assessed", which
+blocks eligibility like any criterion not assessable: silence is never read as "absent". Units are
 not converted here: a lab or a dose in a unit other than the criterion's is refused by name
 (convert upstream with ``lupuscare.clinical``).
 """
@@ -47,6 +50,8 @@ class EligibilityInputs:
     bilag: Mapping[str, str] | None = None  # domain -> grade A..E
     courses: Sequence[MedicationCourse] = ()
     labs: Mapping[str, Lab] = field(default_factory=dict)
+    # the clinician's answers to AttestedCriterion questions: key -> True (present) / False
+    answers: Mapping[str, bool] = field(default_factory=dict)
 
 
 class Status(StrEnum):
@@ -198,7 +203,39 @@ class LabExclusion:
             f"{self.lab} {shown} {'is' if excluded else 'is not'} {self.op.value} {limit}")
 
 
-Criterion = ScoreCriterion | BilagCriterion | RefractoryCriterion | LabExclusion
+@dataclass(frozen=True)
+class AttestedCriterion:
+    """A criterion the screening clinician answers (a finding, not a lab): ``answers[key]``.
+
+    For an exclusion, True (present) excludes and False (absent) passes; for an inclusion, True
+    passes and False fails. No answer is "not assessed": the criterion is not assessable and the
+    patient is not eligible until someone has looked.
+    """
+
+    name: str
+    key: str
+    question: str
+    source: Source
+    kind: str = "exclusion"
+
+    def evaluate(self, inputs: EligibilityInputs) -> CriterionResult:
+        answer = inputs.answers.get(self.key)
+        if answer is None:
+            return CriterionResult(self.name, self.kind, Status.NOT_ASSESSABLE,
+                                   f"not assessed: {self.question}")
+        if not isinstance(answer, bool):
+            raise InputError(f"answers.{self.key}", f"must be yes or no, got {answer!r}")
+        if self.kind == "exclusion":
+            status = Status.FAILED if answer else Status.PASSED
+            reason = "present: excluded" if answer else "absent"
+        else:
+            status = Status.PASSED if answer else Status.FAILED
+            reason = "yes" if answer else "no: not met"
+        return CriterionResult(self.name, self.kind, status, f"{self.question} {reason}")
+
+
+Criterion = (ScoreCriterion | BilagCriterion | RefractoryCriterion | LabExclusion
+             | AttestedCriterion)
 
 
 @dataclass(frozen=True)
@@ -209,6 +246,11 @@ class CriteriaSet:
     version: str
     criteria: tuple[Criterion, ...]
     source: Source
+
+    @property
+    def questions(self) -> tuple[AttestedCriterion, ...]:
+        """The criteria the screening clinician answers, in protocol order."""
+        return tuple(c for c in self.criteria if isinstance(c, AttestedCriterion))
 
 
 @dataclass(frozen=True)
@@ -229,13 +271,51 @@ class EligibilityResult:
 
 
 def evaluate_eligibility(criteria: CriteriaSet, inputs: EligibilityInputs) -> EligibilityResult:
-    """Eligible only when every criterion passed; a criterion not assessable blocks eligibility."""
+    """Eligible only when every criterion passed; a criterion not assessable blocks eligibility.
+
+    An answer to a question the protocol does not ask is refused (a misspelt key would otherwise
+    leave the real question unanswered without anyone noticing).
+    """
+    asked = {q.key for q in criteria.questions}
+    for key in inputs.answers:
+        if key not in asked:
+            raise InputError(f"answers.{key}", f"is not a question of {criteria.protocol}")
     results = tuple(c.evaluate(inputs) for c in criteria.criteria)
     eligible = all(r.status is Status.PASSED for r in results)
     return EligibilityResult(criteria.protocol, criteria.version, eligible, results)
 
 
 # --- published examples (as listed on the registries; confirm against the current protocol) ---
+
+_MISLE_SOURCE = Source("NCT02633163 exclusion criteria via centerwatch and Cedars-Sinai trial "
+                       "pages (cell-therapy.md §3.1)", Certainty.SECONDARY,
+                       "https://clinicaltrials.gov/study/NCT02633163")
+# NCT01741857's registry record lists inclusion criteria only. A cell-therapy screening that asked
+# nothing about these would let an active infection or a pregnancy through as "eligible", so the
+# safety exclusions MiSLE lists are asked here too, marked unverified for this protocol.
+_WANG_SAFETY_SOURCE = Source(
+    "not in the NCT01741857 registry record (inclusion criteria only): the safety exclusions "
+    "NCT02633163 lists, asked by lupuscare; confirm against the full protocol",
+    Certainty.UNVERIFIED, "https://clinicaltrials.gov/show/NCT01741857")
+
+
+def _safety_exclusions(source: Source) -> tuple[AttestedCriterion, ...]:
+    """The non-lab exclusions every MSC protocol here asks (MiSLE's list)."""
+    return (
+        AttestedCriterion("active CNS lupus", "active_cns_lupus",
+                          "Active central nervous system lupus?", source),
+        AttestedCriterion("lupus nephritis on dialysis", "dialysis",
+                          "Lupus nephritis requiring dialysis?", source),
+        AttestedCriterion("HIV", "hiv", "HIV infection?", source),
+        AttestedCriterion("hepatitis B", "hepatitis_b", "Hepatitis B infection?", source),
+        AttestedCriterion("hepatitis C", "hepatitis_c", "Hepatitis C infection?", source),
+        AttestedCriterion("tuberculosis", "tuberculosis", "Tuberculosis?",
+                          source),
+        AttestedCriterion("malignancy within 5 years", "malignancy_5y",
+                          "Cancer within the last 5 years?", source),
+        AttestedCriterion("pregnancy", "pregnancy", "Pregnant?", source),
+    )
+
 
 MISLE_NCT02633163 = CriteriaSet(
     protocol="MiSLE NCT02633163",
@@ -249,6 +329,18 @@ MISLE_NCT02633163 = CriteriaSet(
         LabExclusion("platelets < 30k", "platelets", Op.LT, 30, "10*9/L"),
         LabExclusion("AST > 4 x ULN", "ast", Op.GT, 4, "U/L", times_uln=True),
         LabExclusion("ALT > 4 x ULN", "alt", Op.GT, 4, "U/L", times_uln=True),
+        *_safety_exclusions(_MISLE_SOURCE),
+        AttestedCriterion("renal transplant", "renal_transplant", "Renal transplant?",
+                          _MISLE_SOURCE),
+        AttestedCriterion("zoster within 90 days", "zoster_90d",
+                          "Herpes zoster within the last 90 days?", _MISLE_SOURCE),
+        AttestedCriterion("serious infection within 60 days", "serious_infection_60d",
+                          "Serious infection within the last 60 days?", _MISLE_SOURCE),
+        AttestedCriterion("belimumab within 2 months", "belimumab_2m",
+                          "Belimumab within the last 2 months?", _MISLE_SOURCE),
+        AttestedCriterion("rituximab or other biologic within 6 months", "biologic_6m",
+                          "Rituximab or another biologic within the last 6 months?",
+                          _MISLE_SOURCE),
     ),
     source=Source("NCT02633163 eligibility via centerwatch and Cedars-Sinai trial pages "
                   "(cell-therapy.md §3.1)", Certainty.SECONDARY,
@@ -269,6 +361,13 @@ WANG2014_NCT01741857 = CriteriaSet(
             ),
             min_any=1,
         ),
+        AttestedCriterion("contraception for 12 months", "contraception_12m",
+                          "Willing to use contraception during the study and for 12 months "
+                          "after treatment?",
+                          Source("ClinicalTrials.gov NCT01741857 inclusion criterion 5",
+                                 Certainty.VERIFIED, "https://clinicaltrials.gov/show/NCT01741857"),
+                          kind="inclusion"),
+        *_safety_exclusions(_WANG_SAFETY_SOURCE),
     ),
     source=Source("ClinicalTrials.gov NCT01741857 (link to Wang 2014 paper unconfirmed) "
                   "(cell-therapy.md §3.1); 6 months taken as 182 days, 3 months as 91",

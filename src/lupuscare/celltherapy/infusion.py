@@ -1,10 +1,15 @@
-"""Bedside checks for an infusion, and discharge readiness.
+"""The pre-infusion check, the infusion record, and discharge readiness.
 
-Nothing is infused without a bedside identity check by two different people (or one person with
-an electronic scan), matching the patient, the chain-of-identity identifier and the lot
-(FACT-JACIE [R]; cell-therapy.md §6.2 step 9), from a lot in a released state, within the
-product's thaw-to-infusion limit. Vital-sign ranges, the thaw limit and discharge criteria are
-protocol data: this module holds no clinical numbers of its own for them.
+Two different questions, two functions. ``pre_infusion_check`` answers "may we start?": it blocks
+unless the bedside identity check was done by two different people (or one person with an
+electronic scan) and matches the patient, the chain-of-identity identifier and the lot
+(FACT-JACIE [R]; cell-therapy.md §6.2 step 9), the lot is released, the dose is within the
+protocol's tolerance, endotoxin is within K (USP <85>, 5 EU/kg IV) and the thaw-to-infusion
+limit holds. ``assess_infusion`` answers "what happened?": an infusion that has been given is
+always recordable, and every way it departs from those rules, plus vital signs out of range and
+a reaction at the stop grade, is flagged as a deviation, never refused. Vital-sign ranges, the
+thaw limit and discharge criteria are protocol data: this module holds no clinical numbers of
+its own for them.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from lupuscare.celltherapy import _check
 from lupuscare.celltherapy.adverse_events import validate_ctcae_grade
 from lupuscare.celltherapy.consent import ConsentStatus
+from lupuscare.celltherapy.dosing import DoseAssessment, EndotoxinCheck
 from lupuscare.celltherapy.identity import validate_coi
 from lupuscare.celltherapy.lot import RELEASE_STATES, LotStatus
 from lupuscare.celltherapy.regulatory import GateDecision, GateOverride
@@ -98,14 +105,6 @@ class Reaction:
     ctcae_grade: int
 
 
-@dataclass(frozen=True)
-class InfusionCheck:
-    ok: bool
-    problems: tuple[str, ...]
-    vital_flags: tuple[str, ...]
-    worst_reaction_grade: int
-
-
 def require_clearance(gate: GateDecision, override: GateOverride | None,
                       consent: ConsentStatus) -> None:
     """The programme gate passed (or this very decision was overridden) and consent is valid."""
@@ -118,29 +117,182 @@ def require_clearance(gate: GateDecision, override: GateOverride | None,
         raise InputError("consent", "; ".join(consent.reasons))
 
 
-def check_infusion(*, protocol: InfusionProtocol, gate: GateDecision,
-                   override: GateOverride | None, consent: ConsentStatus,
-                   identity: IdentityCheck | None, lot_status: LotStatus,
-                   infusion_start: datetime, thaw_end: datetime | None = None,
-                   vitals: Sequence[VitalSigns] = (),
-                   reactions: Sequence[Reaction] = ()) -> InfusionCheck:
-    """Refuse (InputError) an infusion that must not start; flag vitals and reactions."""
-    require_clearance(gate, override, consent)
-    verify_identity(identity)
+@dataclass(frozen=True)
+class Block:
+    """One reason an infusion must not start, with the field it concerns."""
+
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PreInfusionCheck:
+    """The bedside check before starting: cleared only when nothing blocks."""
+
+    blocks: tuple[Block, ...]
+
+    @property
+    def cleared(self) -> bool:
+        return not self.blocks
+
+    def require_cleared(self) -> None:
+        """Raise InputError naming the first blocking field (the message lists every block)."""
+        if self.blocks:
+            first = self.blocks[0]
+            others = "; ".join(f"{b.field}: {b.reason}" for b in self.blocks[1:])
+            raise InputError(first.field, first.reason + (f" (also {others})" if others else ""))
+
+
+def _thaw_problem(protocol: InfusionProtocol, start: datetime,
+                  thaw_end: datetime | None) -> Block | None:
+    """Thaw-to-infusion within the product's limit (inclusive); None when within."""
+    if protocol.thaw_to_infusion_max_minutes is None:
+        return None
+    if thaw_end is None:
+        return Block("thaw_end", "is required: the product has a thaw-to-infusion limit")
+    thawed = _check.moment("thaw_end", thaw_end)
+    if start < thawed:
+        return Block("infusion_start", "is before the end of thawing")
+    if start - thawed > timedelta(minutes=protocol.thaw_to_infusion_max_minutes):
+        return Block("infusion_start",
+                     f"{(start - thawed).total_seconds() / 60:g} min after thawing; the "
+                     f"product's limit is {protocol.thaw_to_infusion_max_minutes:g} min")
+    return None
+
+
+def pre_infusion_check(*, protocol: InfusionProtocol, gate: GateDecision,
+                       override: GateOverride | None, consent: ConsentStatus,
+                       identity: IdentityCheck | None, lot_status: LotStatus,
+                       dose: DoseAssessment, endotoxin: EndotoxinCheck | None,
+                       planned_start: datetime,
+                       thaw_end: datetime | None = None) -> PreInfusionCheck:
+    """Everything that must hold before an infusion starts; each failure is a block.
+
+    Gate clearance and valid consent; the bedside identity check (two different people or an
+    electronic scan; patient, CoI identifier and lot matching the bag); a lot in a released
+    state; the dose within the protocol's tolerance (``dosing.assess_delivered``); endotoxin
+    within K (``dosing.endotoxin_check``; None when the product records no endotoxin result);
+    the thaw-to-infusion limit at the planned start. Malformed input still raises InputError.
+    """
+    start = _check.moment("planned_start", planned_start)
+    blocks: list[Block] = []
+    for step in (lambda: require_clearance(gate, override, consent),
+                 lambda: verify_identity(identity)):
+        try:
+            step()
+        except InputError as exc:
+            blocks.append(Block(exc.field, exc.message))
     if lot_status not in RELEASE_STATES:
-        raise InputError("lot_status", f"lot is {lot_status.value}; only a released lot "
-                                       "may be infused")
-    start = _check.moment("infusion_start", infusion_start)
-    problems: list[str] = []
-    if protocol.thaw_to_infusion_max_minutes is not None:
-        thawed = _check.moment("thaw_end", thaw_end)
-        if start < thawed:
-            raise InputError("infusion_start", "is before the end of thawing")
-        limit = timedelta(minutes=protocol.thaw_to_infusion_max_minutes)
-        if start - thawed > limit:
-            raise InputError("infusion_start",
-                             f"{(start - thawed).total_seconds() / 60:g} min after thawing; the "
-                             f"product's limit is {protocol.thaw_to_infusion_max_minutes:g} min")
+        blocks.append(Block("lot_status", f"lot is {lot_status.value}; only a released lot "
+                                          "may be infused"))
+    if not dose.as_planned:
+        blocks.append(Block("delivered_cells", "; ".join(dose.reasons)))
+    if endotoxin is not None and not endotoxin.within:
+        blocks.append(Block("endotoxin", "; ".join(endotoxin.reasons)))
+    thaw = _thaw_problem(protocol, start, thaw_end)
+    if thaw is not None:
+        blocks.append(thaw)
+    return PreInfusionCheck(tuple(blocks))
+
+
+class DeviationCode(StrEnum):
+    """What an infusion record can deviate in (stable codes, stored with the record)."""
+
+    NO_CLEARED_CHECK = "no_cleared_pre_infusion_check"
+    NOT_CLEARED = "gate_or_consent"
+    IDENTITY = "identity"
+    LOT_NOT_RELEASED = "lot_not_released"
+    DOSE = "dose_outside_tolerance"
+    ENDOTOXIN = "endotoxin_over_limit"
+    ENDOTOXIN_NOT_JUDGED = "endotoxin_not_judged"
+    THAW = "thaw_to_infusion"
+    VITAL_SIGN = "vital_sign_out_of_range"
+    REACTION = "infusion_reaction"
+    CUSTODY = "custody_not_chained"  # set by the shell: its custody chain refused the event
+
+
+@dataclass(frozen=True)
+class Deviation:
+    code: DeviationCode
+    detail: str
+
+
+@dataclass(frozen=True)
+class InfusionRecord:
+    """What happened, judged: every deviation flagged, nothing refused."""
+
+    deviations: tuple[Deviation, ...]
+    vital_flags: tuple[str, ...]
+    worst_reaction_grade: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.deviations
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Deviations other than vital signs (which ``vital_flags`` lists)."""
+        return tuple(d.detail for d in self.deviations if d.code is not DeviationCode.VITAL_SIGN)
+
+
+def assess_infusion(*, protocol: InfusionProtocol, pre_check: PreInfusionCheck | None,
+                    gate: GateDecision, override: GateOverride | None, consent: ConsentStatus,
+                    identity: IdentityCheck | None, lot_status: LotStatus,
+                    dose: DoseAssessment, endotoxin: EndotoxinCheck | None,
+                    endotoxin_expected: bool, started_at: datetime, ended_at: datetime,
+                    thaw_end: datetime | None = None, vitals: Sequence[VitalSigns] = (),
+                    reactions: Sequence[Reaction] = ()) -> InfusionRecord:
+    """Judge an infusion that has happened. It is recorded whatever it shows: each rule the
+    pre-infusion check enforces becomes a deviation here, and so do vital signs outside the
+    protocol's ranges and a reaction at or above the stop grade. Only malformed input (a time
+    without a zone, an end before the start, a grade outside CTCAE) raises InputError.
+
+    ``endotoxin_expected``: the lot has an endotoxin result, so ``endotoxin`` None means it could
+    not be judged (no infused volume), which is a deviation too.
+    """
+    start = _check.moment("started_at", started_at)
+    end = _check.moment("ended_at", ended_at)
+    if end < start:
+        raise InputError("ended_at", "is before the start of the infusion")
+    found: list[Deviation] = []
+    if pre_check is None or not pre_check.cleared:
+        found.append(Deviation(DeviationCode.NO_CLEARED_CHECK,
+                               "started without a cleared pre-infusion check"))
+    for code, step in ((DeviationCode.NOT_CLEARED,
+                        lambda: require_clearance(gate, override, consent)),
+                       (DeviationCode.IDENTITY, lambda: verify_identity(identity))):
+        try:
+            step()
+        except InputError as exc:
+            found.append(Deviation(code, f"{exc.field}: {exc.message}"))
+    if lot_status not in RELEASE_STATES:
+        found.append(Deviation(DeviationCode.LOT_NOT_RELEASED,
+                               f"lot was {lot_status.value}, not released, when infused"))
+    if not dose.as_planned:
+        found.append(Deviation(DeviationCode.DOSE, "; ".join(dose.reasons)))
+    if endotoxin is not None and not endotoxin.within:
+        found.append(Deviation(DeviationCode.ENDOTOXIN, "; ".join(endotoxin.reasons)))
+    if endotoxin is None and endotoxin_expected:
+        found.append(Deviation(DeviationCode.ENDOTOXIN_NOT_JUDGED,
+                               "endotoxin per kg not judged: the infused volume is not recorded"))
+    thaw = _thaw_problem(protocol, start, thaw_end)
+    if thaw is not None:
+        found.append(Deviation(DeviationCode.THAW, f"{thaw.field}: {thaw.reason}"))
+    flags = _vital_flags(protocol, vitals)
+    found += [Deviation(DeviationCode.VITAL_SIGN, f) for f in flags]
+    worst = 0
+    for i, reaction in enumerate(reactions):
+        _check.moment(f"reactions[{i}].at", reaction.at)
+        grade = validate_ctcae_grade(reaction.ctcae_grade, f"reactions[{i}].ctcae_grade")
+        worst = max(worst, grade)
+    if worst >= protocol.stop_reaction_grade:
+        found.append(Deviation(DeviationCode.REACTION,
+                               f"infusion reaction grade {worst}: stop the infusion and report"))
+    return InfusionRecord(tuple(found), tuple(flags), worst)
+
+
+def _vital_flags(protocol: InfusionProtocol, vitals: Sequence[VitalSigns]) -> list[str]:
+    """Readings outside the protocol's inclusive ranges."""
     flags: list[str] = []
     for i, reading in enumerate(vitals):
         _check.moment(f"vitals[{i}].at", reading.at)
@@ -153,13 +305,7 @@ def check_infusion(*, protocol: InfusionProtocol, gate: GateDecision,
                 flags.append(f"{reading.at.isoformat()} {name} {value:g} outside "
                              f"[{'' if low is None else f'{low:g}'}, "
                              f"{'' if high is None else f'{high:g}'}]")
-    worst = 0
-    for i, reaction in enumerate(reactions):
-        grade = validate_ctcae_grade(reaction.ctcae_grade, f"reactions[{i}].ctcae_grade")
-        worst = max(worst, grade)
-    if worst >= protocol.stop_reaction_grade:
-        problems.append(f"infusion reaction grade {worst}: stop the infusion and report")
-    return InfusionCheck(not problems and not flags, tuple(problems), tuple(flags), worst)
+    return flags
 
 
 @dataclass(frozen=True)

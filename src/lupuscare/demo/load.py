@@ -83,6 +83,11 @@ ExtraLoader = Callable[[DemoCohort, Sequence[int]], None]
 # Later issues (cell-therapy programmes, issue 7) append a loader here: called inside the load
 # transaction with the cohort row and the database ids of the demo patients, in cohort order.
 extra_loaders: list[ExtraLoader] = []
+ExtraWiper = Callable[[Sequence[int]], None]
+# ... and a wiper here for its rows that refuse an ordinary delete (append-only cell-therapy
+# custody records, records protected from cascades): called first by ``wipe_demo``, inside its
+# transaction, with the database ids of the demo patients.
+extra_wipers: list[ExtraWiper] = []
 
 
 class DemoRefused(Exception):
@@ -185,6 +190,8 @@ def wipe_demo() -> int:
     user_ids = list(DemoAccount.objects.values_list("user_id", flat=True))
     team_ids = list(DemoCareTeam.objects.values_list("care_team_id", flat=True))
     with transaction.atomic():
+        for wiper in extra_wipers:
+            wiper(patient_ids)
         _delete_dependents(patient_ids)
         # The bulky clinical rows and their history go by plain SQL: a queryset delete would send
         # a signal, and write a history row, per object.

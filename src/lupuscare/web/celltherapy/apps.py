@@ -13,7 +13,11 @@ class CellTherapyConfig(AppConfig):
         if apps.is_installed("lupuscare.web.demo"):
             from lupuscare.demo import load
 
-            from .demo import load_programme
+            from .demo import load_programme, wipe_programme_data
 
             if load_programme not in load.extra_loaders:
                 load.extra_loaders.append(load_programme)
+            # custody records refuse deletion and infusions/adverse events are protected from
+            # cascades: the demo wipe removes the synthetic ones through this wiper
+            if wipe_programme_data not in load.extra_wipers:
+                load.extra_wipers.append(wipe_programme_data)

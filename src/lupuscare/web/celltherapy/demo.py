@@ -16,13 +16,24 @@ from collections.abc import Sequence
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.db import models
 from django.utils import timezone
 
 from lupuscare.web.accounts.models import Role
 from lupuscare.web.records.models import Assessment, MedicationCourse, Patient
 
-from . import services
-from .models import FollowUpVisit, Programme
+from . import protocols, services
+from .models import (
+    AdverseEvent,
+    CustodyRecord,
+    Discharge,
+    Enrolment,
+    FollowUpVisit,
+    Infusion,
+    PreInfusionCheck,
+    Programme,
+)
+from .services.signoff import Step, unattended_signature
 
 DEMO_PROGRAMME = "Demo UC-MSC trial (synthetic)"
 BLOCKED_PROGRAMME = "Demo: unlicensed clinic offer (blocked example)"
@@ -38,6 +49,7 @@ _PASSING = {
 }
 _DONOR = {t: "negative" for t in ("anti_hiv_1_2", "anti_hcv", "hbsag", "anti_hbc", "syphilis",
                                   "anti_htlv_1_2", "nat_hiv", "nat_hbv", "nat_hcv")}
+DEMO_SIGNOFF = "demo loader: synthetic two-person sign-off, nobody signed in"
 # days before today of the infusion, per infused stage (so the follow-up states differ)
 _INFUSED_DAYS_AGO = {"infused": 3, "in_follow_up": 40, "endpoint": 60, "adverse_event": 20}
 
@@ -114,6 +126,22 @@ def load_programme(cohort, patient_ids: Sequence[int], *, on: dt.date | None = N
     return placed
 
 
+def wipe_programme_data(patient_ids: Sequence[int]) -> None:
+    """Remove the cell-therapy rows of demo patients, for ``wipe_demo`` (synthetic data only).
+
+    Real records never go this way: custody records refuse deletion (their manager is the audit
+    log's append-only queryset) and infusions and adverse events are protected from cascades. A
+    plain ``QuerySet`` is the one deliberate bypass, used here for the demo's own rows.
+    """
+    orders = Enrolment.objects.filter(patient_id__in=patient_ids)
+    Discharge.objects.filter(infusion__enrolment__in=orders).delete()
+    Infusion.objects.filter(enrolment__in=orders).delete()
+    PreInfusionCheck.objects.filter(enrolment__in=orders).delete()
+    AdverseEvent.objects.filter(enrolment__in=orders).delete()
+    models.QuerySet(CustodyRecord).filter(lot__enrolment__in=orders).delete()
+    orders.delete()
+
+
 def _advance(programme: Programme, patient: Patient, stage: str, *, clinician, second,
              coordinator, qc, on: dt.date) -> None:
     order = STAGES.index(stage)
@@ -131,8 +159,12 @@ def _advance(programme: Programme, patient: Patient, stage: str, *, clinician, s
         patient=patient, drug=drug, daily_dose_mg=dose, start=referred - dt.timedelta(days=300),
         stop=referred - dt.timedelta(days=100), reason="demo: inadequate response")
         for drug, dose in (("prednisone", 30.0), ("mycophenolate_mofetil", 2000.0))]
+    # demo answers: every non-lab exclusion absent, every attested inclusion met
+    answers = {q.key: q.kind == "inclusion"
+               for q in protocols.criteria(programme).questions}
     services.assess_eligibility(enrolment, clinician, assessment=screening,
-                                failed_course_ids=[c.pk for c in courses], on=referred)
+                                failed_course_ids=[c.pk for c in courses], answers=answers,
+                                on=referred)
     if order < STAGES.index("consented"):
         return
     services.record_consent(enrolment, coordinator, consent_id=f"DEMO-CF-{patient.pk}",
@@ -149,17 +181,24 @@ def _advance(programme: Programme, patient: Patient, stage: str, *, clinician, s
     services.transition_lot(lot, qc, "in_testing", at=testing)
     for attribute, value in _PASSING.items():
         services.enter_result(lot, qc, attribute=attribute, value=value)
-    services.transition_lot(lot, coordinator, "released", at=testing + dt.timedelta(days=20))
+    release = unattended_signature(coordinator, Step.QA_RELEASE, patient=patient, first=[qc],
+                                   reason=DEMO_SIGNOFF)
+    services.transition_lot(lot, coordinator, "released", release=release,
+                            at=testing + dt.timedelta(days=20))
     if order < STAGES.index("infused"):
         return
     start = dt.datetime.combine(day0, dt.time(10), tzinfo=dt.UTC)
     weight = patient.weight_kg or 65.0
+    bedside = unattended_signature(second, Step.BEDSIDE_IDENTITY, patient=patient,
+                                   first=[clinician], reason=DEMO_SIGNOFF)
+    check = services.check_before_infusion(
+        enrolment, clinician, lot=lot, planned_cells=weight * 1e6 * 1.02, weight_kg=weight,
+        second=bedside, patient_identity_confirmed=True, patient_on_bag=patient.identifier,
+        coi_on_bag=lot.coi_identifier, lot_on_bag=lot.lot_number,
+        thaw_end=start - dt.timedelta(minutes=25), planned_start=start, volume_ml=100.0)
     services.record_infusion(
-        enrolment, clinician, lot=lot, delivered_cells=weight * 1e6 * 1.02, weight_kg=weight,
-        second_verifier=second, patient_identity_confirmed=True,
-        patient_on_bag=patient.identifier, coi_on_bag=lot.coi_identifier,
-        lot_on_bag=lot.lot_number, thaw_end=start - dt.timedelta(minutes=25), started_at=start,
-        ended_at=start + dt.timedelta(minutes=40), volume_ml=100.0,
+        enrolment, clinician, pre_check=check, delivered_cells=weight * 1e6 * 1.02,
+        started_at=start, ended_at=start + dt.timedelta(minutes=40), volume_ml=100.0,
         vitals=[{"at": start, "values": {"temperature_c": 36.9, "systolic_mmhg": 118}}])
     if stage == "adverse_event":
         onset = day0 + dt.timedelta(days=6)

@@ -20,6 +20,7 @@ from lupuscare.celltherapy.lot import LotStatus
 from lupuscare.celltherapy.product import CAR_T_SOURCES
 from lupuscare.celltherapy.regulatory import Modality, RegulatoryStatus
 from lupuscare.celltherapy.release import ProductSource
+from lupuscare.web.records.models.audit import AuditLogIsAppendOnly, AuditQuerySet
 
 from .protocols import CRITERIA_SETS, ENDPOINT_RULESETS, SCHEDULES
 
@@ -307,20 +308,24 @@ class LotEvent(models.Model):
         return f"{self.from_status} -> {self.to_status}"
 
 
-class CustodyIsAppendOnly(Exception):
-    """Raised on any attempt to change or delete a custody record."""
+class CustodyIsAppendOnly(AuditLogIsAppendOnly):
+    """Raised on any attempt to change or delete a custody record (queryset updates and deletes
+    raise the audit log's ``AuditLogIsAppendOnly``, of which this is a kind)."""
 
 
 class CustodyRecord(models.Model):
     """One link of the hash chain: the canonical event, the previous hash and its own hash."""
 
-    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="custody")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="custody")
     sequence = models.PositiveIntegerField()
     event = models.JSONField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    # the audit log's queryset: update(), bulk_update() and delete() refuse
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         ordering = ["lot", "sequence"]
@@ -335,17 +340,107 @@ class CustodyRecord(models.Model):
             raise CustodyIsAppendOnly("custody records cannot be changed")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        raise CustodyIsAppendOnly("custody records cannot be deleted")
+
     def as_chain_record(self) -> dict:
         return {"event": self.event, "prev_hash": self.prev_hash, "hash": self.hash}
 
 
-class Infusion(models.Model):
-    """Dose and infusion: the planned and delivered dose, the bedside checks, vitals and
-    reactions, as checked by the core at the time."""
+class SignOffStep(models.TextChoices):
+    """The two-person steps: a second person signs in at that moment (see ``services.signoff``)."""
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="infusions")
-    # RESTRICT: a lot with an infusion cannot be deleted on its own, only with its order
-    lot = models.ForeignKey(Lot, on_delete=models.RESTRICT, related_name="infusions")
+    BEDSIDE_IDENTITY = "bedside_identity", "bedside identity check (second verifier)"
+    QA_RELEASE = "qa_release", "QA lot release"
+    RELEASE_ACKNOWLEDGEMENT = "release_acknowledgement", \
+        "physician acknowledgement of an exceptional release"
+    OVERRIDE_COUNTERSIGNATURE = "override_countersignature", "gate override countersignature"
+
+
+class SignOffIsAppendOnly(AuditLogIsAppendOnly):
+    """Raised on any attempt to change or delete a sign-off attempt."""
+
+
+class SignOff(models.Model):
+    """One attempt by a second person to sign a two-person step: who tried (as typed, and the
+    account once authenticated), for which step and patient, with whom as the first person, and
+    whether it was accepted or why not. Append-only, like the audit log; written outside the
+    step's transaction so a refused attempt stays recorded."""
+
+    step = models.CharField(max_length=32, choices=SignOffStep.choices)
+    patient = models.ForeignKey("records.Patient", on_delete=models.DO_NOTHING,
+                                db_constraint=False, null=True, blank=True, related_name="+")
+    first_users = models.JSONField(default=list, help_text="usernames of the first person(s)")
+    username = models.CharField(max_length=150, help_text="the username given by the second person")
+    signer = models.ForeignKey(USER, on_delete=models.DO_NOTHING, db_constraint=False, null=True,
+                               blank=True, related_name="+")
+    accepted = models.BooleanField()
+    reason = models.CharField(max_length=300, blank=True)
+    authenticated = models.BooleanField(
+        default=True, help_text="False only for the demo loader's synthetic sign-offs")
+    at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.step} by {self.username}: {'accepted' if self.accepted else 'refused'}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise SignOffIsAppendOnly("sign-off attempts cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignOffIsAppendOnly("sign-off attempts cannot be deleted")
+
+
+class PreInfusionCheck(models.Model):
+    """The bedside check that cleared an infusion to start (the core's ``pre_infusion_check``):
+    identity read from the bag by the first verifier and confirmed by a signed-in second one (or
+    an electronic scan), the planned dose and endotoxin per kg, the thaw end and planned start.
+    Only a cleared check is stored; a blocked one is refused with its reasons."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="pre_checks")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="pre_checks")
+    first_verifier = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    second_verifier = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+",
+                                        null=True, blank=True)
+    second_signoff = models.ForeignKey(SignOff, on_delete=models.PROTECT, related_name="+",
+                                       null=True, blank=True)
+    electronic_scan = models.BooleanField(default=False)
+    identity = models.JSONField(help_text="what was read from the bag and the wristband")
+    weight_kg = models.FloatField(null=True, blank=True)
+    height_cm = models.FloatField(null=True, blank=True)
+    planned_cells = models.FloatField(help_text="viable cells in the bag, to be infused")
+    dose = models.JSONField(help_text="the core's DoseAssessment of the planned cells")
+    volume_ml = models.FloatField(null=True, blank=True)
+    endotoxin = models.JSONField(null=True, blank=True, help_text="the core's EndotoxinCheck")
+    thaw_end = models.DateTimeField(null=True, blank=True)
+    planned_start = models.DateTimeField()
+    checked_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"pre-infusion check {self.enrolment_id} {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class Infusion(models.Model):
+    """What was infused: the delivered dose, the times, vitals and reactions, the pre-infusion
+    check that cleared it (if any), and every deviation the core found. Always recordable: a
+    deviation that has happened is flagged, never refused."""
+
+    # PROTECT: an infusion that happened outlives any attempt to delete its order or its lot
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="infusions")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="infusions")
+    pre_check = models.OneToOneField(PreInfusionCheck, on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="infusion")
     weight_kg = models.FloatField(null=True, blank=True)
     height_cm = models.FloatField(null=True, blank=True)
     target_cells = models.FloatField()
@@ -354,7 +449,8 @@ class Infusion(models.Model):
     volume_ml = models.FloatField(null=True, blank=True, help_text="volume infused (mL)")
     endotoxin = models.JSONField(null=True, blank=True,
                                  help_text="the core's EndotoxinCheck (EU/kg and EU/kg/h)")
-    first_verifier = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    first_verifier = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+",
+                                       null=True, blank=True)
     second_verifier = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+",
                                         null=True, blank=True)
     electronic_scan = models.BooleanField(default=False)
@@ -364,7 +460,9 @@ class Infusion(models.Model):
     ended_at = models.DateTimeField()
     vitals = models.JSONField(default=list, blank=True)
     reactions = models.JSONField(default=list, blank=True)
-    checks = models.JSONField(help_text="the core's InfusionCheck: problems and vital flags")
+    checks = models.JSONField(help_text="the core's InfusionRecord: problems and vital flags")
+    deviations = models.JSONField(default=list, blank=True,
+                                  help_text="the core's deviations: [{code, detail}]")
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
 
@@ -438,7 +536,7 @@ class EndpointResult(models.Model):
 
 
 class AdverseEvent(models.Model):
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE,
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT,
                                   related_name="adverse_events")
     term = models.CharField(max_length=200)
     onset = models.DateField()

@@ -26,6 +26,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/custody/", views.custody_view, name="custody"),
     path("patients/<int:patient_id>/custody/verify/", views.custody_verify_view,
          name="custody-verify"),
+    path("patients/<int:patient_id>/infusion/check/", views.pre_check_view, name="pre-check"),
     path("patients/<int:patient_id>/infusion/", views.infusion_view, name="infusion"),
     path("patients/<int:patient_id>/discharge/", views.discharge_view, name="discharge"),
     path("patients/<int:patient_id>/visits/", views.visit_view, name="visit"),

@@ -6,7 +6,6 @@ a refusal raises ``InputError(field, reason)`` before anything is saved, and the
 never re-implement a rule; tests call them directly. One module per step of the programme.
 """
 
-from ._common import find_user
 from .adverse_events import mark_report_submitted, record_adverse_event, resolve_adverse_event
 from .consent import consent_state, current_consent, record_consent, withdraw_consent
 from .followup import (
@@ -27,7 +26,7 @@ from .gate import (
     refer,
     request_override,
 )
-from .infusion import record_discharge, record_infusion
+from .infusion import check_before_infusion, record_discharge, record_infusion
 from .product import (
     append_custody,
     chain_of,
@@ -40,12 +39,14 @@ from .product import (
     verify_custody,
 )
 from .screening import SCREENING_LAB_DAYS, assess_eligibility, screening_inputs
+from .signoff import Signature, Step, authenticate_second_person
 
 __all__ = [
-    "SCREENING_LAB_DAYS", "append_custody", "assess_eligibility", "baseline_assessment",
+    "SCREENING_LAB_DAYS", "Signature", "Step", "authenticate_second_person",
+    "check_before_infusion", "append_custody", "assess_eligibility", "baseline_assessment",
     "chain_of", "clearance", "cleared", "compute_endpoint", "consent_state", "countersign_override",
     "covering_override", "create_lot", "current_consent", "endpoint_inputs", "enter_result",
-    "evaluation_of", "excursions", "find_user", "first_infusion", "gate_decision",
+    "evaluation_of", "excursions", "first_infusion", "gate_decision",
     "mark_report_submitted", "pending_override", "record_adverse_event", "record_consent",
     "record_discharge", "record_infusion", "record_visit", "refer", "request_override",
     "resolve_adverse_event", "screening_inputs", "set_car_t_spec", "transition_lot", "verify_custody",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from lupuscare.errors import InputError
@@ -24,17 +23,6 @@ def _name(user) -> str:
 def _require_clinician(user, field: str) -> None:
     if getattr(user, "role", None) != Role.CLINICIAN:
         raise InputError(field, "must be a physician (a user with the clinician role)")
-
-
-def find_user(username: str, field: str):
-    """An active user named in a form (a second signer, a second verifier)."""
-    username = (username or "").strip()
-    if not username:
-        raise InputError(field, "is required")
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise InputError(field, f"no active user {username!r}")
-    return user
 
 
 def _moment(value: Any, field: str) -> dt.datetime:

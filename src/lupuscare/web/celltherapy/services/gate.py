@@ -21,6 +21,7 @@ from lupuscare.web.records.models import Patient
 from .. import protocols
 from ..models import Enrolment, Programme
 from ..models import GateOverride as StoredOverride
+from . import signoff
 from ._common import _name, _require_clinician, _today
 
 
@@ -71,10 +72,14 @@ def pending_override(enrolment: Enrolment) -> StoredOverride | None:
 
 
 @transaction.atomic
-def countersign_override(override: StoredOverride, signer) -> StoredOverride:
-    """Second signature, by a different user; the core checks the two signers differ."""
+def countersign_override(override: StoredOverride,
+                         signature: signoff.Signature) -> StoredOverride:
+    """Second signature, by a different physician who signed in for it
+    (``signoff.authenticate_second_person``); the core checks the two signers differ."""
     if override.effective:
         raise InputError("override", "is already countersigned")
+    signer = signoff.signer(signature, signoff.Step.OVERRIDE_COUNTERSIGNATURE, "second_signer",
+                            first=[override.physician])
     now = timezone.now()
     _core_override(override, _blocked_decision(override.decision), signer=_name(signer), at=now)
     override.second_signer = signer

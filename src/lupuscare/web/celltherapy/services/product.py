@@ -20,7 +20,8 @@ from lupuscare.web.accounts.models import Role
 from .. import protocols
 from ..models import CarTReleaseSpec, CustodyRecord, Enrolment, Lot, LotEvent, Programme
 from ..models import QcResult as StoredQc
-from ._common import _name, _require_clinician
+from . import signoff
+from ._common import _name
 from .consent import consent_state
 from .gate import _require_cleared
 
@@ -139,23 +140,36 @@ def _core_lot(lot: Lot) -> core_lot.Lot:
 
 @transaction.atomic
 def transition_lot(lot: Lot, user, to: str, *, reason: str = "",
-                   acknowledged_by=None, at: dt.datetime | None = None) -> Lot:
-    """Move a lot through the core's status machine (two-person release, exceptional release)."""
+                   release: signoff.Signature | None = None,
+                   acknowledgement: signoff.Signature | None = None,
+                   at: dt.datetime | None = None) -> Lot:
+    """Move a lot through the core's status machine.
+
+    A release (released, pending final sterility, exceptional) is signed by the QA releaser who
+    signed in for it (``release``, a coordinator), who becomes the event's actor; the core then
+    refuses a releaser who entered any result (the two-person rule). An exceptional release
+    also needs a different physician's signed acknowledgement (``acknowledgement``).
+    """
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
     at = at or timezone.now()
     try:
         target = core_lot.LotStatus(to)
     except ValueError:
         raise InputError("status", f"unknown status {to!r}") from None
-    if target is core_lot.S.EXCEPTIONAL_RELEASE and acknowledged_by is not None:
-        _require_clinician(acknowledged_by, "acknowledged_by")
+    actor = user
+    if target in core_lot.RELEASE_STATES:
+        actor = signoff.signer(release, signoff.Step.QA_RELEASE, "releaser")
+    acknowledged_by = None
+    if target is core_lot.S.EXCEPTIONAL_RELEASE and acknowledgement is not None:
+        acknowledged_by = signoff.signer(acknowledgement, signoff.Step.RELEASE_ACKNOWLEDGEMENT,
+                                         "acknowledged_by", first=[actor])
     evaluation = evaluation_of(lot) if target in core_lot.RELEASE_STATES else None
     moved = core_lot.transition(
-        _core_lot(lot), target, actor=_name(user), at=at, evaluation=evaluation, reason=reason,
+        _core_lot(lot), target, actor=_name(actor), at=at, evaluation=evaluation, reason=reason,
         acknowledged_by=_name(acknowledged_by) if acknowledged_by is not None else "")
     event = moved.history[-1]
     LotEvent.objects.create(lot=lot, from_status=event.from_status.value,
-                            to_status=event.to_status.value, actor=user, at=at,
+                            to_status=event.to_status.value, actor=actor, at=at,
                             reason=event.reason, acknowledged_by=acknowledged_by)
     lot.status = moved.status.value
     if evaluation is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -97,11 +98,18 @@ def screening_inputs(enrolment: Enrolment, assessment: Assessment | None, *,
 def assess_eligibility(enrolment: Enrolment, user, *, assessment: Assessment | None,
                        bilag: Mapping[str, str] | None = None,
                        failed_course_ids: Iterable[int] = (),
+                       answers: Mapping[str, bool] | None = None,
                        on: dt.date | None = None) -> EligibilityAssessment:
+    """The physician's screening: inputs from the record plus their answers to the protocol's
+    non-lab questions (``answers``: key -> present); an unanswered question is "not assessed"
+    and the patient is not eligible."""
     _require_clinician(user, "assessed_by")
     on = on or _today()
     inputs, snapshot = screening_inputs(enrolment, assessment, bilag=bilag,
                                         failed_course_ids=failed_course_ids, on=on)
+    answers = dict(answers or {})
+    inputs = dataclasses.replace(inputs, answers=answers)
+    snapshot["answers"] = answers
     result = evaluate_eligibility(protocols.criteria(enrolment.programme), inputs)
     return EligibilityAssessment.objects.create(
         enrolment=enrolment, protocol=result.protocol, version=result.version,
