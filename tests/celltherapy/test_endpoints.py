@@ -103,3 +103,15 @@ def test_b_cell_aplasia_days():
     with pytest.raises(InputError) as err:
         b_cell_aplasia_days(day0, [(date(2025, 12, 31), 1.0)], reconstitution_per_ul=5)
     assert err.value.field == "cd19_counts[0].date"
+
+
+def test_active_sediment_and_the_taper_day_are_the_cores():
+    from datetime import date
+
+    from lupuscare.celltherapy.endpoints import active_sediment, taper_day
+
+    assert active_sediment({"urinary_casts": 4}) == 1
+    assert active_sediment({"hematuria": 4, "arthritis": 4}) == 1
+    assert active_sediment({"pyuria": 0, "proteinuria": 4}) == 0  # proteinuria is not sediment
+    assert active_sediment({}) == 0
+    assert taper_day(date(2026, 1, 1)) == date(2026, 5, 21)  # 140 days: week 20

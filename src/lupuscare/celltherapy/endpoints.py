@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from lupuscare.celltherapy import _check
@@ -149,6 +149,25 @@ def evaluate_relapse(ruleset: Ruleset, *, prior_response: bool, visit: Mapping[s
                               ("no prior response: relapse is not defined",),
                               ruleset.source.certainty)
     return evaluate_endpoint(ruleset, visit, baseline)
+
+
+# The endpoint inputs the record does not hold directly, defined here with the rulesets that read
+# them (the web shell computes them from the record with these, never with its own copies).
+# Active urinary sediment: any of the SLEDAI-2K urinary items (casts, haematuria, pyuria) scored
+# at the visit (LUNAR-style renal response, "inactive sediment"; recalled, as the ruleset below).
+SEDIMENT_ITEMS = ("urinary_casts", "hematuria", "pyuria")
+# The steroid-taper time point of Kamen 2022 (prednisone <= 10 mg/day by week 20).
+PREDNISONE_TAPER_WEEK = 20
+
+
+def active_sediment(sledai_items: dict[str, int]) -> int:
+    """1 when any urinary sediment item scored in the visit's SLEDAI-2K, else 0."""
+    return int(any(sledai_items.get(item) for item in SEDIMENT_ITEMS))
+
+
+def taper_day(day0: date) -> date:
+    """The day of the steroid-taper time point after the infusion on ``day0``."""
+    return day0 + timedelta(weeks=PREDNISONE_TAPER_WEEK)
 
 
 LUNAR_STYLE_RENAL = Ruleset(

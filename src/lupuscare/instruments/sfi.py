@@ -32,6 +32,7 @@ CITATION = ("Petri M, Kim MY, Kalunian KC, et al. Combined oral contraceptives i
 VERSION = "SELENA-SLEDAI Flare Index (classic, 2005); finding-level new/worse"
 
 FLARE_CATEGORIES = ("none", "mild_moderate", "severe")  # the result's ``flare``
+FLARE_WORDS = {"none": "no flare", "mild_moderate": "mild/moderate flare", "severe": "severe flare"}
 SLEDAI_RISE_MILD_AT_LEAST = 3
 SLEDAI_SEVERE_ABOVE = 12
 PREDNISONE_SEVERE_ABOVE_MG_PER_KG = 0.5

@@ -20,7 +20,8 @@ from django.db import models
 from django.utils import timezone
 
 from lupuscare.web.accounts.models import Role
-from lupuscare.web.records.models import Assessment, MedicationCourse, Patient
+from lupuscare.web.records import services as records
+from lupuscare.web.records.models import Patient
 
 from . import protocols, services
 from .models import (
@@ -152,11 +153,13 @@ def _advance(programme: Programme, patient: Patient, stage: str, *, clinician, s
                                reason="refractory SLE despite glucocorticoids and MMF")
     if order < STAGES.index("eligible"):
         return
-    screening = Assessment.objects.create(patient=patient, date=referred, clinician=clinician,
-                                          findings=_SCREENING_FINDINGS, pga=2.0,
-                                          bilag_new_a=0, bilag_new_b=1)
-    courses = [MedicationCourse.objects.create(
-        patient=patient, drug=drug, daily_dose_mg=dose, start=referred - dt.timedelta(days=300),
+    # the clinical record goes through its one write path (scored, alerts refreshed, audited)
+    writer = records.Actor.system("demo loader", clinician)
+    screening = records.record_visit(writer, patient, date=referred, clinician=clinician,
+                                     findings=list(_SCREENING_FINDINGS), pga=2.0,
+                                     bilag_new_a=0, bilag_new_b=1)
+    courses = [records.start_medication(
+        writer, patient, drug=drug, daily_dose_mg=dose, start=referred - dt.timedelta(days=300),
         stop=referred - dt.timedelta(days=100), reason="demo: inadequate response")
         for drug, dose in (("prednisone", 30.0), ("mycophenolate_mofetil", 2000.0))]
     # demo answers: every non-lab exclusion absent, every attested inclusion met
@@ -213,9 +216,9 @@ def _advance(programme: Programme, patient: Patient, stage: str, *, clinician, s
     if stage == "in_follow_up":  # this patient missed week 4: the board shows it overdue
         done = [v for v in done if v.label != "week 4"]
     for visit in done:
-        assessment = Assessment.objects.create(patient=patient, date=visit.target,
-                                               clinician=clinician, findings=["arthritis"],
-                                               pga=1.0, bilag_new_a=0, bilag_new_b=0)
+        assessment = records.record_visit(
+            records.Actor.system("demo loader", clinician), patient, date=visit.target,
+            clinician=clinician, findings=["arthritis"], pga=1.0, bilag_new_a=0, bilag_new_b=0)
         services.record_visit(visit, assessment, on=on)
     if stage == "endpoint" and done:
         services.compute_endpoint(enrolment, done[-1], clinician)

@@ -9,12 +9,13 @@ from typing import Any
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from lupuscare.instruments import sfi
 from lupuscare.web.accounts.permissions import patients_visible_to
 from lupuscare.web.records.models import Assessment, Patient
 
 from .models import AlertStatus, ClinicAlert, StoredScore
 
-FLARES = ("mild_moderate", "severe")
+FLARES = tuple(c for c in sfi.FLARE_CATEGORIES if c != "none")
 
 
 def _latest(field: str, instrument: str) -> Subquery:

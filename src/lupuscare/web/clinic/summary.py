@@ -10,6 +10,7 @@ from typing import Any
 
 from lupuscare.clinical.glucocorticoids import daily_prednisone_equivalent
 from lupuscare.clinical.vocabulary import FINDINGS
+from lupuscare.instruments import sfi
 from lupuscare.instruments.display import DISPLAY
 from lupuscare.web import seam
 from lupuscare.web.records.models import Assessment
@@ -37,8 +38,7 @@ def _shown(score: StoredScore) -> str:
     if score.instrument in ("lldas", "doris"):
         return "met" if score.met else ("not met" if score.met is False else "not assessable")
     if score.instrument == "sfi":
-        return {"none": "no flare", "mild_moderate": "mild/moderate flare",
-                "severe": "severe flare"}.get(score.category, score.category)
+        return sfi.FLARE_WORDS.get(score.category, score.category)
     if score.instrument == "sle-das":
         return f"{r['score']:.2f} ({r['category'].replace('_', '/')})"
     if score.instrument == "sri":

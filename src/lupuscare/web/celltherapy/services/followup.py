@@ -9,7 +9,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from lupuscare.celltherapy.endpoints import GENERIC_RELAPSE, evaluate_endpoint, evaluate_relapse
+from lupuscare.celltherapy.endpoints import (
+    GENERIC_RELAPSE,
+    active_sediment,
+    evaluate_endpoint,
+    evaluate_relapse,
+    taper_day,
+)
 from lupuscare.celltherapy.followup import visit_statuses
 from lupuscare.clinical.glucocorticoids import daily_prednisone_equivalent
 from lupuscare.clinical.units import convert
@@ -108,8 +114,7 @@ def endpoint_inputs(enrolment: Enrolment, visit: FollowUpVisit) -> tuple[dict, d
     s = _scored(instruments, "sledai2k", "sledai2k", visit_doc)
     if s is not None:
         values["sledai2k_total"] = s.values["total"]
-        sediment_items = {"urinary_casts", "hematuria", "pyuria"}
-        values["active_sediment"] = int(any(s.values["items"].get(i) for i in sediment_items))
+        values["active_sediment"] = active_sediment(s.values["items"])
     values |= _renal_values(visit_doc)
     if visit_doc.get("bilag"):
         values["bilag_new_a"] = visit_doc["bilag"].get("new_a")
@@ -127,10 +132,9 @@ def endpoint_inputs(enrolment: Enrolment, visit: FollowUpVisit) -> tuple[dict, d
             values["sri4_responder"] = int(bool(sri.values["responder"]))
     infusion = first_infusion(enrolment)
     if infusion is not None:
-        week20 = infusion.day0 + dt.timedelta(weeks=20)
+        week20 = taper_day(infusion.day0)
         if visit.assessment.date >= week20:
-            meds = (MedicationCourse.objects.filter(patient=enrolment.patient, start__lte=week20)
-                    .exclude(stop__lt=week20))
+            meds = MedicationCourse.objects.filter(patient=enrolment.patient).active_on(week20)
             values["prednisone_mg_day_week20"] = daily_prednisone_equivalent(
                 [m.to_document() for m in meds])
         grades = enrolment.adverse_events.filter(
