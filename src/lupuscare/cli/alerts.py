@@ -77,7 +77,11 @@ def _print_table(result: dict[str, Any]) -> None:
     if not result["alerts"]:
         console.print("No alerts.")
         return
-    table = Table("severity", "code", "message", "due", "certainty", title="Safety alerts")
+    table = Table(title="Safety alerts")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("code", no_wrap=True)  # codes are what a reader searches docs/rules.md for
+    for column in ("message", "due", "certainty"):
+        table.add_column(column)
     for a in result["alerts"]:
         table.add_row(a["severity"], a["code"], a["message"], a["due_date"] or "", a["certainty"])
     console.print(table)
