@@ -36,8 +36,10 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "fhir import": (("fhir", "import", "-"), "json"),  # skipped until the command exists
 }
 
-# Bounded for the test suite; LUPUSCARE_FUZZ_EXAMPLES=2000 for a longer hunt.
-FUZZ = settings(max_examples=int(os.environ.get("LUPUSCARE_FUZZ_EXAMPLES", "40")), deadline=None, database=None,
+# Bounded and reproducible for the test suite; LUPUSCARE_FUZZ_EXAMPLES=2000 for a longer,
+# randomised hunt (what it finds becomes an explicit test below).
+_LONG = os.environ.get("LUPUSCARE_FUZZ_EXAMPLES")
+FUZZ = settings(max_examples=int(_LONG or 40), derandomize=not _LONG, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -199,3 +201,11 @@ def test_any_argument_list_ends_in_one_line(argv):
     assert r.exception is None, f"{type(r.exception).__name__}: {r.exception}"
     assert r.code in (0, 2), (r.code, r.err)
     assert "Traceback" not in r.err and r.err.count("\n") <= 1, r.err
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "found by this fuzz test: SLE-DAS takes ln() of the platelet count, so a count of 0 raises "
+    "'math domain error' in lupuscare.instruments.sle_das (owned elsewhere); the fix belongs there"))
+def test_sle_das_zero_platelet_count_is_bad_input_not_a_crash():
+    check(("score", "all", "-", "--json"),
+          b'{"labs": [{"test": "platelets", "value": 0, "unit": "10*9/L"}]}')
