@@ -60,7 +60,7 @@ def run_batch(
     for n, raw in lines:
         outcome.lines = n
         try:
-            if not raw.strip():
+            if not raw or raw.isspace():
                 raise InputError("document", "blank line: expected a JSON object")
             text = encode_line(process(raw)) if as_json else summarise(n, process(raw))
         except Exception as e:  # noqa: BLE001 - one line's failure must not stop the batch
