@@ -38,3 +38,11 @@ def test_score_all_batch_goes_on_whole_process():
                                             "message": "not UTF-8 text (byte 0xff at offset 0)"}}
     assert rows[2]["line"] == 3 and rows[2]["error"]["field"] == "labs[0].unit"
     assert r.stderr.decode().count("\n") == 1 and r.stderr.startswith(b"error: 2 of 4 lines failed")
+
+
+def test_numpy_warnings_do_not_reach_stderr_beside_the_error():
+    # Zero sampling variances: the evidence core divides by zero (numpy warns, two lines each)
+    # before it refuses the data; stderr must still be the one error line.
+    r = run("meta", "-", "--measure", "GEN", "--json", data=b"yi,vi\n0,0\n0,0\n")
+    assert r.returncode == 2 and r.stdout == b""
+    assert r.stderr == b"error: vi: a sampling variance of 0 with tau2 = 0 gives an infinite weight\n"

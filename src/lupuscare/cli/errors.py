@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import warnings
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -20,6 +22,12 @@ from lupuscare.errors import InputError
 
 BAD_INPUT = 2
 INTERNAL = 1
+_SHOWWARNING = warnings.showwarning  # Python's own display, for long-running commands
+
+
+def show_warnings_as_usual() -> None:
+    """For ``serve`` and ``manage``: a server's warnings go to its log as they happen."""
+    warnings.showwarning = _SHOWWARNING
 
 
 def one_line(message: object) -> str:
@@ -82,10 +90,28 @@ class GuardedGroup(TyperGroup):
 
     Typer's own standalone handling prints usage errors as a multi-line box and lets any other
     exception escape as a traceback; here each becomes one ``error:`` line and an exit status.
+    Warnings (e.g. numpy's "divide by zero encountered" on degenerate data) would print two lines
+    each with a source excerpt: they are collected instead; a failed command shows only its
+    error, a command that succeeded one ``warning:`` line counting them.
     """
 
     def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        caught: list[str] = []
+        with warnings.catch_warnings():
+            warnings.showwarning = lambda message, category, filename, lineno, *_: caught.append(
+                f"{category.__name__}: {message} ({Path(filename).name}:{lineno})")
+            code = self._guarded(args, prog_name, complete_var, extra)
+        if caught and code == 0:
+            distinct = list(dict.fromkeys(caught))
+            more = f" and {len(distinct) - 1} more" if len(distinct) > 1 else ""
+            sys.stderr.write(f"warning: {one_line(distinct[0])}{more}\n")
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _guarded(self, args: Any, prog_name: str | None, complete_var: str | None,
+                 extra: dict[str, Any]) -> int:
         try:
             rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                               standalone_mode=False, **extra)
@@ -113,8 +139,6 @@ class GuardedGroup(TyperGroup):
             else:
                 say(internal_message(e))
                 code = INTERNAL
-        if standalone_mode:
-            sys.exit(code)
         return code
 
 
