@@ -289,8 +289,8 @@ def _holds_data(target: Target) -> str | None:
     """Why the target is not empty (or None): a database with tables, or files in the data dir."""
     try:
         tables = target.table_counts()
-    except Exception as e:  # noqa: BLE001 - any failure to look means we cannot say it is empty
-        return f"the database could not be inspected ({e})"
+    except Exception as e:  # noqa: BLE001 - any failure to look means we cannot restore into it
+        fail(f"LUPUSCARE_DATABASE_URL: cannot open the database to restore into ({e})")
     if tables:
         return f"the database already has {len(tables)} tables"
     files = target.data_files()
