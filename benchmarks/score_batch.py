@@ -17,7 +17,8 @@ import sys
 import time
 from contextlib import redirect_stdout
 
-from lupuscare.cli.score import _batch, _line_scorer, _scorer_for
+from lupuscare.cli.batch import run_batch
+from lupuscare.cli.score import _line_scorer, _scorer_for, _summary_line
 from lupuscare.clinical.vocabulary import FINDINGS
 
 
@@ -53,10 +54,11 @@ def baseline(lines: list[str]) -> float:
 
 def scored(lines: list[str]) -> float:
     score = _line_scorer("sledai2k", _scorer_for("sledai2k", {}))
+    numbered = [(n, line.encode()) for n, line in enumerate(lines, start=1)]  # as read from a file
     out = io.StringIO()
     t0 = time.process_time()
     with redirect_stdout(out):
-        _batch(iter(lines), score, as_json=True)
+        run_batch(numbered, score, as_json=True, summarise=_summary_line)
     seconds = time.process_time() - t0
     assert out.getvalue().count("\n") == len(lines)
     return seconds

@@ -91,26 +91,38 @@ def test_invalid_json_and_non_object():
 def test_batch_one_result_per_line_same_order(tmp_path):
     docs = [{"findings": ["arthritis"]}, {"findings": []}, {"findings": ["seizure", "fever"]}]
     p = tmp_path / "visits.jsonl"
-    p.write_text("\n".join(json.dumps(d) for d in docs) + "\n\n")
+    p.write_text("\n".join(json.dumps(d) for d in docs) + "\n")
     code, out, err = run("sledai2k", str(p), "--batch", "--json")
     assert code == 0 and err == ""
     assert [json.loads(line)["total"] for line in out.splitlines()] == [4, 0, 9]
 
 
-def test_batch_bad_line_reports_line_number_and_field(tmp_path):
+def test_batch_goes_on_after_a_bad_line(tmp_path):
+    # contracts.md section 1 "Batch mode": every input line gets exactly one output line, in
+    # order; a failed line (here a blank one and one out of range) gets an error record naming
+    # the field; the exit status is non-zero; one line on stderr counts the failures.
     p = tmp_path / "visits.jsonl"
-    p.write_text('{"findings": []}\n\n{"findings": ["arthritis"], "pga": 9}\n{"findings": []}\n')
+    p.write_text('{"findings": []}\n\n{"findings": ["arthritis"], "pga": 9}\n{"findings": ["arthritis"]}\n')
     code, out, err = run("sledai2k", str(p), "--batch", "--json")
     assert code == 2
-    assert err.strip() == "error: line 3: pga: must be between 0 and 3 (got 9)"
-    assert len(out.splitlines()) == 1  # results before the bad line were written
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 4
+    assert rows[0]["total"] == 0 and rows[3]["total"] == 4
+    assert rows[1] == {"line": 2, "error": {"field": "document", "message": "blank line: expected a JSON object"}}
+    assert rows[2] == {"line": 3, "error": {"field": "pga", "message": "must be between 0 and 3 (got 9)"}}
+    assert err.count("\n") == 1
+    assert err.startswith("error: 2 of 4 lines failed (first: line 2: document: blank line")
 
 
 def test_batch_invalid_json_line(tmp_path):
     p = tmp_path / "visits.jsonl"
     p.write_text('{"findings": []}\n{oops\n')
-    code, _, err = run("sledai2k", str(p), "--batch", "--json")
+    code, out, err = run("sledai2k", str(p), "--batch", "--json")
     assert code == 2 and "line 2" in err and "invalid JSON" in err
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["total"] == 0
+    assert second["line"] == 2 and second["error"]["field"] == "document"
+    assert "invalid JSON" in second["error"]["message"]
 
 
 def test_batch_all_and_human_summary(tmp_path):

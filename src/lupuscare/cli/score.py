@@ -1,11 +1,11 @@
 """`lupuscare score INSTRUMENT FILE [--json] [--batch]` (contracts.md section 1).
 
-One assessment document per FILE (``-`` for stdin), or one per line with ``--batch`` (JSON lines:
-one result per output line, same order; blank lines are skipped but counted). ``all`` scores every
-instrument the document has the inputs for, as an object keyed by instrument name. With
-``--json`` nothing but JSON goes to stdout. Bad input exits 2 with one line on stderr naming the
-field (and, in batch mode, the line number); results already written for earlier lines stay.
-Options pass through to the scorer: ``-o window_days=28 -o variant=selena-sledai -o k=5``.
+One assessment document per FILE (``-`` for stdin), or one per line with ``--batch`` (JSON lines,
+through the shared batch runner ``lupuscare.cli.batch``: one output line per input line, same
+order; a line that fails gets an error record naming the field and the batch goes on). ``all``
+scores every instrument the document has the inputs for, as an object keyed by instrument name.
+With ``--json`` nothing but JSON goes to stdout. Bad input exits 2 with one line on stderr naming
+the field. Options pass through to the scorer: ``-o window_days=28 -o variant=selena-sledai``.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from __future__ import annotations
 import inspect
 import json
 import sys
-from collections.abc import Callable, Iterator
-from typing import Annotated, Any, TextIO
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
+from lupuscare.cli import inputs
+from lupuscare.cli.batch import finish, run_batch
 from lupuscare.cli.errors import fail
 from lupuscare.errors import InputError
 
@@ -44,14 +46,22 @@ def _scorer_for(instrument: str, options: dict[str, Any]) -> Callable[[dict], di
     return lambda doc: scorer(doc, **options).to_dict()
 
 
-def _line_scorer(instrument: str, score: Callable[[Any], dict[str, Any]]) -> Callable[[str, str], dict[str, Any]]:
-    """line text -> result; scorers that accept an ``Assessment`` get it parsed straight from JSON."""
+def _line_scorer(instrument: str, score: Callable[[Any], dict[str, Any]]) -> Callable[[bytes], dict[str, Any]]:
+    """line bytes -> result; scorers that accept an ``Assessment`` get it parsed straight from JSON."""
     from lupuscare.instruments.assessment import Assessment
     from lupuscare.instruments.registry import INSTRUMENTS, get_scorer
 
     if instrument in INSTRUMENTS and getattr(get_scorer(instrument), "accepts_assessment", False):
-        return lambda line, where: score(Assessment.from_json(line))
-    return lambda line, where: score(_document(line, where))
+
+        def parsed(line: bytes) -> Assessment:
+            try:
+                return Assessment.from_json(line)  # pydantic reads the bytes itself: faster
+            except InputError:
+                inputs.decode(line)  # not UTF-8 at all: say so rather than "invalid JSON"
+                raise
+
+        return lambda line: score(parsed(line))
+    return lambda line: score(inputs.parse_object(line))
 
 
 def _parse_options(raw: list[str]) -> dict[str, Any]:
@@ -61,57 +71,10 @@ def _parse_options(raw: list[str]) -> dict[str, Any]:
         if not sep or not key:
             fail(f"--option {item!r}: expected KEY=VALUE")
         try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
+            out[key] = inputs.parse_json(value)
+        except InputError:
             out[key] = value
     return out
-
-
-def _open(path: str) -> TextIO:
-    if path == "-":
-        return sys.stdin
-    try:
-        return open(path, encoding="utf-8")  # noqa: SIM115 - closed by the caller
-    except OSError as e:
-        fail(f"{path}: {e.strerror or e}")
-
-
-def _document(text: str, where: str) -> dict[str, Any]:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        fail(f"{where}invalid JSON: {e.msg} (column {e.colno})")
-    if not isinstance(doc, dict):
-        fail(f"{where}document: expected a JSON object")
-    return doc
-
-
-_COMPACT = (",", ":")  # one result per line: no padding
-# One encoder for every line: json.dumps with options builds a new encoder per call. Results are
-# plain trees (no cycles), so the circular-reference check is skipped.
-_ENCODE_LINE = json.JSONEncoder(separators=_COMPACT, check_circular=False).encode
-
-
-def _batch(lines: Iterator[str], score: Callable[[str, str], dict[str, Any]], as_json: bool) -> None:
-    out = sys.stdout
-    buffer: list[str] = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"line {n}: "
-        try:
-            result = score(line, where)
-        except InputError as e:
-            out.write("".join(buffer))
-            out.flush()
-            fail(f"{where}{e.field}: {e.message}")
-        buffer.append(_ENCODE_LINE(result) + "\n" if as_json
-                      else _summary_line(n, result) + "\n")
-        if len(buffer) >= 1024:
-            out.write("".join(buffer))
-            buffer.clear()
-    out.write("".join(buffer))
-    out.flush()
 
 
 def _summary_line(n: int, result: dict[str, Any]) -> str:
@@ -162,19 +125,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score assessment documents with a clinical instrument."""
         score = _scorer_for(instrument, _parse_options(option or []))
-        stream = _open(file)
+        if batch:
+            finish(run_batch(inputs.lines(file), _line_scorer(instrument, score), as_json=as_json,
+                             summarise=_summary_line))
+            return
         try:
-            if batch:
-                _batch(iter(stream), _line_scorer(instrument, score), as_json)
-                return
-            doc = _document(stream.read(), "")
-            try:
-                result = score(doc)
-            except InputError as e:
-                fail(f"{e.field}: {e.message}")
-        finally:
-            if stream is not sys.stdin:
-                stream.close()
+            result = score(inputs.parse_object(inputs.read_text(file)))
+        except InputError as e:
+            fail(f"{e.field}: {e.message}")
         if as_json:
             sys.stdout.write(json.dumps(result) + "\n")
         else:

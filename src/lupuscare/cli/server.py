@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from lupuscare.cli.errors import fail
+from lupuscare.cli.errors import fail, show_warnings_as_usual
 
 
 def _django_setup() -> None:
@@ -53,6 +53,7 @@ def register(app: typer.Typer) -> None:
         timeout: int = typer.Option(60, min=1, help="Seconds before a silent worker is restarted."),
     ) -> None:
         """Serve the web application with gunicorn (a production server)."""
+        show_warnings_as_usual()
         _django_setup()
         from gunicorn.app.wsgiapp import WSGIApplication
 
@@ -64,6 +65,7 @@ def register(app: typer.Typer) -> None:
     )
     def manage(ctx: typer.Context) -> None:
         """Run a Django management command, e.g. ``lupuscare manage migrate``."""
+        show_warnings_as_usual()
         _django_setup()
         from django.core.management import execute_from_command_line
 

@@ -1,0 +1,1 @@
+"""Tests of the ``lupuscare`` command line (error boundary, batch mode, alerts, backup)."""
