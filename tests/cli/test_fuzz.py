@@ -203,9 +203,8 @@ def test_any_argument_list_ends_in_one_line(argv):
     assert "Traceback" not in r.err and r.err.count("\n") <= 1, r.err
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "found by this fuzz test: SLE-DAS takes ln() of the platelet count, so a count of 0 raises "
-    "'math domain error' in lupuscare.instruments.sle_das (owned elsewhere); the fix belongs there"))
 def test_sle_das_zero_platelet_count_is_bad_input_not_a_crash():
+    """Found by this fuzz test: SLE-DAS takes ln() of the platelet count, so a count of 0 raised
+    'math domain error'; it is now refused as bad input naming the labs."""
     check(("score", "all", "-", "--json"),
           b'{"labs": [{"test": "platelets", "value": 0, "unit": "10*9/L"}]}')

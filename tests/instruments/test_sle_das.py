@@ -138,3 +138,17 @@ def test_generalized_rash_not_attributable_lets_the_localized_rash_score():
                "not_attributable": ["rash_generalized"]})
     assert r["score_unrounded"] == pytest.approx(0.366 + 3.138)
     assert not any("scored as generalized rash only" in w for w in r.warnings)
+
+
+def test_a_platelet_count_of_zero_is_refused_not_a_crash():
+    import pytest as _pytest
+
+    from lupuscare.errors import InputError
+    from lupuscare.instruments.registry import score
+
+    doc = {"findings": ["thrombocytopenia"],
+           "labs": [{"test": "platelets", "value": 0, "unit": "10*9/L"}]}
+    with _pytest.raises(InputError, match="cannot score a thrombocytopenia count of 0"):
+        score("sle-das", doc)
+    doc["labs"][0]["value"] = 0.5  # the smallest positive counts still score
+    assert score("sle-das", doc).values["score"] > 0

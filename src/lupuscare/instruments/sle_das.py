@@ -205,6 +205,9 @@ def _continuous(a: Assessment, terms: list[ExplanationItem], finding: str,
     v, source = measured
     if (above is not None and v > above) or (below is not None and v < below):
         x = float(v)
+        if x <= 0:  # the term is a + b ln(count): a count of zero has no value on it
+            raise InputError("labs", f"SLE-DAS cannot score a {finding} count of {x:g} {unit} "
+                                     "(its term takes the logarithm of the count); check the value")
         term = coef[0] + coef[1] * math.log(x)
         terms.append(ExplanationItem(finding, term, source,
                                      f"{coef[0]} + {coef[1]} x ln({x:g} {unit})"))
