@@ -15,6 +15,9 @@ from lupuscare.errors import InputError, MissingInputError
 from lupuscare.instruments.result import ExplanationItem, InstrumentResult
 
 PGA_MIN, PGA_MAX = 0.0, 3.0
+# The anchors the SELENA 0-3 visual analogue scale is drawn with (clinical-instruments.md
+# section 3): the visit form's slider labels.
+PGA_ANCHORS = ((0, "none"), (1, "mild"), (2, "moderate"), (3, "severe"))
 CITATION = ("Petri M et al. N Engl J Med 2005;353:2550 (SELENA PGA, 0-3 VAS); Piga M et al. "
             "Lancet Rheumatol 2022;4:e441-e449 (PISCOS standardisation and categories)")
 

@@ -8,6 +8,7 @@ from lupuscare.clinical import joints
 from lupuscare.clinical.vocabulary import DOMAINS, DRUGS, FINDINGS
 from lupuscare.instruments import biopsy as biopsy_instrument
 from lupuscare.instruments.classification_vocabulary import CRITERIA
+from lupuscare.instruments.pga import PGA_ANCHORS  # noqa: F401  (the visit form's slider)
 from lupuscare.instruments.sdi_items import ITEMS as SDI_ITEMS
 from lupuscare.web.records.forms import LabResultForm
 from lupuscare.web.records.models import (
@@ -19,8 +20,6 @@ from lupuscare.web.records.models.clinical import BILAG_DOMAINS, PGA_MAX, WINDOW
 
 from .models import Biopsy, Contraception, EyeExam
 
-# PGA anchors of the SELENA 0-3 visual analogue scale (clinical-instruments.md section 3).
-PGA_ANCHORS = ((0, "none"), (1, "mild"), (2, "moderate"), (3, "severe"))
 FINDING_CHOICES = [(name, name.replace("_", " ")) for name in FINDINGS]
 JOINT_CHOICES = [(j.name, j.label) for j in joints.JOINTS]
 
