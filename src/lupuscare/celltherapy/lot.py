@@ -45,6 +45,8 @@ ALLOWED: dict[LotStatus, frozenset[LotStatus]] = {
 }
 RELEASE_STATES = frozenset({S.RELEASED, S.RELEASED_PENDING_FINAL_STERILITY,
                             S.EXCEPTIONAL_RELEASE})
+# Before any release decision: a lot in these states is judged against its specification.
+JUDGED_STATES = frozenset({S.QUARANTINE, S.IN_TESTING})
 
 
 class LotTransitionError(InputError):

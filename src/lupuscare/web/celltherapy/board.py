@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from lupuscare.celltherapy.adverse_events import ReportingClock, report_status
 from lupuscare.celltherapy.followup import VisitState
+from lupuscare.celltherapy.lot import RELEASE_STATES
 
 from . import services
 from .models import AdverseEvent, Enrolment, Lot
 
 STAGES = ("blocked", "referred", "not_eligible", "eligible", "consented", "lot_released",
           "infused", "in_follow_up", "endpoint", "withdrawn")
-RELEASED = {"released", "released_pending_final_sterility", "exceptional_release"}
+RELEASED = {s.value for s in RELEASE_STATES}
 
 
 def stage(enrolment: Enrolment, on: dt.date | None = None) -> str:

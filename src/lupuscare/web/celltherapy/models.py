@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from lupuscare.celltherapy.adverse_events import Causality
 from lupuscare.celltherapy.dosing import DoseBasis
-from lupuscare.celltherapy.lot import LotStatus
+from lupuscare.celltherapy.lot import JUDGED_STATES, LotStatus
 from lupuscare.celltherapy.product import CAR_T_SOURCES
 from lupuscare.celltherapy.regulatory import Modality, RegulatoryStatus
 from lupuscare.celltherapy.release import ProductSource
@@ -271,6 +271,11 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return self.lot_number
+
+    @property
+    def awaiting_decision(self) -> bool:
+        """Still to be judged against its specification (``lupuscare.celltherapy.lot``)."""
+        return self.status in {s.value for s in JUDGED_STATES}
 
 
 class QcResult(models.Model):
