@@ -54,7 +54,7 @@ class AssessmentIn(Schema):
     not_attributable: list[str] = []
     swollen_28: StrictInt | None = None
     tender_28: StrictInt | None = None
-    pga: StrictFloat | StrictInt | None = None
+    pga: StrictFloat | None = None
     bilag_new_a: StrictInt | None = None
     bilag_new_b: StrictInt | None = None
     notes: str = ""
@@ -75,17 +75,17 @@ class LabOut(Schema):
 class LabIn(Schema):
     test: str
     loinc: str = ""
-    value: StrictFloat | StrictInt
+    value: StrictFloat
     unit: str
-    low: StrictFloat | StrictInt | None = None
-    high: StrictFloat | StrictInt | None = None
+    low: StrictFloat | None = None
+    high: StrictFloat | None = None
     collected_at: dt.datetime
     source: Literal["api", "import", "fhir", "manual"] = "api"
 
 
 class MedicationIn(Schema):
     drug: str
-    daily_dose_mg: StrictFloat | StrictInt | None = None
+    daily_dose_mg: StrictFloat | None = None
     schedule: str = "daily"
     route: str = "oral"
     pulse: StrictBool = False
