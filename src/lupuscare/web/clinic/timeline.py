@@ -40,6 +40,12 @@ from lupuscare.web.records.models import (
 from .models import StoredScore
 
 CHART_LABS = ("c3", "c4", "anti_dsdna", "upcr", "egfr")
+# A long lab series is summarised, so the page stays the same size however long the record: the
+# most recent RECENT_LAB_POINTS results are drawn as they are; older ones are reduced to each
+# calendar month's lowest and highest result (every peak and trough still shows, dated as
+# collected). Project choice for drawing only: no rule or score reads this series.
+MAX_LAB_POINTS = 240
+RECENT_LAB_POINTS = 120
 TREATMENT_CLASSES = ("antimalarial", "immunosuppressant", "biologic")
 FLARES = ("mild_moderate", "severe")
 
@@ -112,7 +118,33 @@ def lab_series(patient_id: int) -> dict[str, dict[str, Any]]:
         s["dates"].append(_iso(at.astimezone(tz).date()))
         s["values"].append(shown)
         s["abnormal"].append(bool((low is not None and value < low) or (high is not None and value > high)))
+    for series in out.values():
+        summarise_lab_series(series)
     return out
+
+
+def summarise_lab_series(series: dict[str, Any], max_points: int = MAX_LAB_POINTS,
+                         recent: int = RECENT_LAB_POINTS) -> None:
+    """Reduce a series longer than ``max_points`` in place (see ``MAX_LAB_POINTS``); records
+    what was done under ``summarised`` so the page can say so."""
+    n = len(series["dates"])
+    if n <= max_points:
+        return
+    older = n - recent
+    months: dict[str, tuple[int, int]] = {}  # "YYYY-MM" -> (index of lowest, index of highest)
+    for i in range(older):
+        month = series["dates"][i][:7]
+        lo, hi = months.get(month, (i, i))
+        if series["values"][i] < series["values"][lo]:
+            lo = i
+        if series["values"][i] > series["values"][hi]:
+            hi = i
+        months[month] = (lo, hi)
+    keep = sorted({i for pair in months.values() for i in pair}) + list(range(older, n))
+    for key in ("dates", "values", "abnormal"):
+        series[key] = [series[key][i] for i in keep]
+    series["summarised"] = {"before": series["dates"][len(keep) - recent], "results": older,
+                            "points": len(keep) - recent}
 
 
 def prednisone_series(courses: list[MedicationCourse], until: dt.date) -> dict[str, list]:
