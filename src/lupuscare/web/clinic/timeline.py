@@ -18,7 +18,6 @@ from statistics import mean
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -32,6 +31,7 @@ from lupuscare.clinical.vocabulary import DRUGS
 from lupuscare.dates import add_months
 from lupuscare.instruments import sdi
 from lupuscare.instruments.sdi_items import PERSISTENCE_MONTHS
+from lupuscare.web.records import revision
 from lupuscare.web.records.models import (
     DamageItem,
     DiaryEntry,
@@ -212,37 +212,16 @@ def diary_summary(patient_id: int, since: dt.date | None, today: dt.date) -> dic
 
 # What the timeline reads: its cache entry is keyed on these tables' state for the patient.
 TIMELINE_SOURCES = (StoredScore, LabResult, MedicationCourse, DamageItem, DiaryEntry)
-TIMELINE_CACHE_SECONDS = 300
-
-
-def write_marker(patient_id: int) -> str:
-    """Changes whenever a record the timeline reads is added, changed or removed: per source
-    table, the newest history row (every ORM save and delete writes one: simple-history) with its
-    time, and the patient's row count (a purge that also removes history still shows). One
-    query. A write that bypassed the ORM would not show: the cache also expires after
-    ``TIMELINE_CACHE_SECONDS``."""
-    parts: list[str] = []
-    params: list[int] = []
-    tables = [(m.history.model._meta.db_table, m._meta.db_table, "patient_id")
-              for m in TIMELINE_SOURCES]
-    tables.append((Patient.history.model._meta.db_table, Patient._meta.db_table, "id"))
-    for history, table, column in tables:
-        parts += [f"(SELECT MAX(history_id) FROM {history} WHERE {column} = %s)",
-                  f"(SELECT MAX(history_date) FROM {history} WHERE {column} = %s)",
-                  f"(SELECT COUNT(*) FROM {table} WHERE {column} = %s)"]
-        params += [patient_id] * 3
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = cursor.fetchone()
-    return "|".join(str(v) for v in row)
+TIMELINE_CACHE_SECONDS = revision.CACHE_SECONDS
 
 
 def build(patient: Patient, today: dt.date | None = None) -> dict[str, Any]:
     """Everything the timeline draws, as JSON-ready data; from the cache while nothing the
-    timeline reads has changed (``write_marker``) on the same day."""
+    timeline reads has changed (``records.revision.write_marker``) on the same day."""
     today = today or timezone.localdate()
+    marker = revision.write_marker(patient.pk, TIMELINE_SOURCES)
     key = "lupuscare:timeline:" + hashlib.sha256(
-        f"{patient.pk}|{today.isoformat()}|{write_marker(patient.pk)}".encode()).hexdigest()
+        f"{patient.pk}|{today.isoformat()}|{marker}".encode()).hexdigest()
     data = cache.get(key)
     if data is None:
         data = _build(patient, today)
