@@ -104,6 +104,7 @@ BASE_RULES: dict[str, Rule] = {
     ),
     "me": Rule(frozenset({PATIENT_A, PATIENT_B})),
     "favicon": Rule(EVERYONE, ok=frozenset({302})),
+    "healthz": Rule(EVERYONE),  # a liveness probe: no data, no database
     "api:api-root": Rule(AUTHENTICATED, ok=frozenset({404})),
     "api:openapi-json": Rule(AUTHENTICATED),
     "api:openapi-view": Rule(AUTHENTICATED),

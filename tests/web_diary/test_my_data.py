@@ -73,7 +73,9 @@ def test_deletion_removes_the_diary_keeps_clinical_records_and_closes_the_login(
     assert "kept for 30 days" in page
 
     with django_capture_on_commit_callbacks(execute=True):  # the photo file goes after the commit
-        r = patient_client.post("/diary/my-data/delete/", {"confirm": "DELETE"})
+        from web.factories import PASSWORD
+
+        r = patient_client.post("/diary/my-data/delete/", {"confirm": "DELETE", "password": PASSWORD})
     assert r.status_code == 200 and "Your account has been deleted" in r.content.decode()
     pa = world.patient_a
     assert not DiaryEntry.objects.filter(patient=pa).exists()

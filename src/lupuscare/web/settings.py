@@ -72,6 +72,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # before any view or CSRF check reads the body; after authentication, so the page renders
+    "lupuscare.web.middleware.UploadLimitMiddleware",
+    "lupuscare.web.middleware.NoStoreMiddleware",
+    "lupuscare.web.middleware.AuditRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -110,8 +114,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and one writer work at once; set on every new connection (Django 5.1+).
+    # synchronous=FULL: a commit is on disk (the WAL fsynced) before the page says "saved", so a
+    # power cut loses no acknowledged clinical write (NORMAL could lose the last commits).
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;"
     )
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else 60
@@ -208,9 +214,20 @@ WHITENOISE_AUTOREFRESH = DEBUG
 NINJA_PAGINATION_PER_PAGE = 50
 PAGE_SIZE = 25  # the clinician's patient list
 
+# --- uploads -------------------------------------------------------------------------------
+# Each upload page's own limit is checked from Content-Length first (lupuscare.web.uploads);
+# these bound what Django holds in memory: a form's fields, and a file before it goes to disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # a form or an API document, not counting files
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # larger files are spooled to a temporary file
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"refusal_without_traceback": {"()": "lupuscare.web.logfilters.RefusalWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # On the logger, not the handler: a 403 loses its traceback before any handler sees it.
+    "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LUPUSCARE_LOG_LEVEL", "WARNING")},
 }

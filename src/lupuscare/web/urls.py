@@ -10,6 +10,7 @@ from importlib.util import find_spec
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -17,6 +18,13 @@ from django.views.generic import RedirectView
 from lupuscare.web.accounts import views as account_views
 from lupuscare.web.api.views import api
 from lupuscare.web.records import views as record_views
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for a load balancer (and the load benchmark's trivial page): no database, no
+    session, no template."""
+    return HttpResponse(b"ok\n", content_type="text/plain")
+
 
 admin.site.site_header = "lupuscare administration"
 admin.site.site_title = "lupuscare admin"
@@ -35,6 +43,7 @@ urlpatterns = [
     path("me/", record_views.me, name="me"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static("lupuscare/favicon.svg")), name="favicon"),
 ]
 

@@ -172,6 +172,7 @@ def board_view(request: HttpRequest) -> HttpResponse:
     enrolments = _visible_enrolments(request)
     context = {"board": board_mod.build_board(enrolments), "stages": board_mod.STAGES,
                "today": timezone.localdate()}
+    audit.record(request, None, patient_ids=enrolments.values_list("patient_id", flat=True))
     return render(request, "celltherapy/board.html", context)
 
 

@@ -77,10 +77,21 @@ def build(assessment: Assessment) -> VisitSummary:
 
 def to_pdf(summary: VisitSummary) -> bytes:
     """An A4 PDF of the summary (text only, wrapped, as many pages as needed)."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    buffer = io.BytesIO()
+    with PdfPages(buffer, metadata={"Title": f"Visit summary {summary.date}",
+                                    "Creator": "lupuscare"}) as pdf:
+        for fig in pages(summary):
+            pdf.savefig(fig)
+    return buffer.getvalue()
+
+
+def pages(summary: VisitSummary) -> list:
+    """The summary laid out on A4 matplotlib figures, one per page."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
 
     lines: list[tuple[str, str]] = [
@@ -104,19 +115,17 @@ def to_pdf(summary: VisitSummary) -> bytes:
                         "advice.")]
     size = {"h1": 15, "h2": 12, "p": 10, "small": 7.5}
     width = {"h1": 60, "h2": 80, "p": 95, "small": 125}
-    buffer = io.BytesIO()
-    with PdfPages(buffer, metadata={"Title": f"Visit summary {summary.date}",
-                                    "Creator": "lupuscare"}) as pdf:
-        fig, y = None, 0.0
-        for kind, text in lines:
-            for j, chunk in enumerate(textwrap.wrap(text, width[kind]) or [""]):
-                step = size[kind] / 72 / 11.69 * 1.45 + (0.012 if kind == "h2" and j == 0 else 0)
-                if fig is None or y - step < 0.05:
-                    if fig is not None:
-                        pdf.savefig(fig)
-                    fig, y = Figure(figsize=(8.27, 11.69)), 0.95
-                y -= step
-                fig.text(0.08, y, chunk, fontsize=size[kind],
-                         fontweight="bold" if kind in ("h1", "h2") else "normal")
-        pdf.savefig(fig)
-    return buffer.getvalue()
+    figures: list[Figure] = []
+    y = 0.0
+    for kind, text in lines:
+        for j, chunk in enumerate(textwrap.wrap(text, width[kind]) or [""]):
+            step = size[kind] / 72 / 11.69 * 1.45 + (0.012 if kind == "h2" and j == 0 else 0)
+            if not figures or y - step < 0.05:
+                figures.append(Figure(figsize=(8.27, 11.69)))
+                y = 0.95
+            y -= step
+            # Text as text: ``$...$`` in a note is not a formula (mathtext would garble it or
+            # raise on ``$\frac$``), and TeX is never run.
+            figures[-1].text(0.08, y, chunk, fontsize=size[kind], parse_math=False, usetex=False,
+                             fontweight="bold" if kind in ("h1", "h2") else "normal")
+    return figures

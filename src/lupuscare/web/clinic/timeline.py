@@ -10,10 +10,12 @@ remission (``lupuscare.instruments.time_in_target``), the SDI's change points
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from statistics import mean
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,6 +28,7 @@ from lupuscare.clinical.glucocorticoids import (
 from lupuscare.clinical.vocabulary import DRUGS
 from lupuscare.instruments import sdi, sfi
 from lupuscare.instruments.time_in_target import bands_and_time
+from lupuscare.web.records import revision
 from lupuscare.web.records.models import (
     DamageItem,
     DiaryEntry,
@@ -37,6 +40,12 @@ from lupuscare.web.records.models import (
 from .models import StoredScore
 
 CHART_LABS = ("c3", "c4", "anti_dsdna", "upcr", "egfr")
+# A long lab series is summarised, so the page stays the same size however long the record: the
+# most recent RECENT_LAB_POINTS results are drawn as they are; older ones are reduced to each
+# calendar month's lowest and highest result (every peak and trough still shows, dated as
+# collected). Project choice for drawing only: no rule or score reads this series.
+MAX_LAB_POINTS = 240
+RECENT_LAB_POINTS = 120
 TREATMENT_CLASSES = ("antimalarial", "immunosuppressant", "biologic")
 FLARES = tuple(c for c in sfi.FLARE_CATEGORIES if c != "none")
 
@@ -85,7 +94,33 @@ def lab_series(patient_id: int) -> dict[str, dict[str, Any]]:
         s["dates"].append(_iso(at.astimezone(tz).date()))
         s["values"].append(shown)
         s["abnormal"].append(bool((low is not None and value < low) or (high is not None and value > high)))
+    for series in out.values():
+        summarise_lab_series(series)
     return out
+
+
+def summarise_lab_series(series: dict[str, Any], max_points: int = MAX_LAB_POINTS,
+                         recent: int = RECENT_LAB_POINTS) -> None:
+    """Reduce a series longer than ``max_points`` in place (see ``MAX_LAB_POINTS``); records
+    what was done under ``summarised`` so the page can say so."""
+    n = len(series["dates"])
+    if n <= max_points:
+        return
+    older = n - recent
+    months: dict[str, tuple[int, int]] = {}  # "YYYY-MM" -> (index of lowest, index of highest)
+    for i in range(older):
+        month = series["dates"][i][:7]
+        lo, hi = months.get(month, (i, i))
+        if series["values"][i] < series["values"][lo]:
+            lo = i
+        if series["values"][i] > series["values"][hi]:
+            hi = i
+        months[month] = (lo, hi)
+    keep = sorted({i for pair in months.values() for i in pair}) + list(range(older, n))
+    for key in ("dates", "values", "abnormal"):
+        series[key] = [series[key][i] for i in keep]
+    series["summarised"] = {"before": series["dates"][len(keep) - recent], "results": older,
+                            "points": len(keep) - recent}
 
 
 def prednisone_series(courses: list[MedicationCourse], until: dt.date) -> dict[str, list]:
@@ -143,9 +178,26 @@ def diary_summary(patient_id: int, since: dt.date | None, today: dt.date) -> dic
     }
 
 
+# What the timeline reads: its cache entry is keyed on these tables' state for the patient.
+TIMELINE_SOURCES = (StoredScore, LabResult, MedicationCourse, DamageItem, DiaryEntry)
+TIMELINE_CACHE_SECONDS = revision.CACHE_SECONDS
+
+
 def build(patient: Patient, today: dt.date | None = None) -> dict[str, Any]:
-    """Everything the timeline draws, as JSON-ready data."""
+    """Everything the timeline draws, as JSON-ready data; from the cache while nothing the
+    timeline reads has changed (``records.revision.write_marker``) on the same day."""
     today = today or timezone.localdate()
+    marker = revision.write_marker(patient.pk, TIMELINE_SOURCES)
+    key = "lupuscare:timeline:" + hashlib.sha256(
+        f"{patient.pk}|{today.isoformat()}|{marker}".encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = _build(patient, today)
+        cache.set(key, data, TIMELINE_CACHE_SECONDS)
+    return data
+
+
+def _build(patient: Patient, today: dt.date) -> dict[str, Any]:
     scores = score_series(patient.pk)
     courses = list(MedicationCourse.objects.filter(patient=patient, start__lte=today)
                    .filter(Q(stop__isnull=True) | Q(stop__gte=patient.birth_date)))

@@ -84,11 +84,13 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
         row.target = dashboard.target_status(row)
-    audit.record(request, None, AuditAction.READ)
+    alerts = list(dashboard.worklist(request.user, limit=10))
+    audit.record(request, None, AuditAction.READ, patient_ids=sorted(
+        {row.pk for row in page.object_list} | {alert.patient_id for alert in alerts}))
     return render(request, "clinic/dashboard.html", {
         "page": page,
         "counts": dashboard.cohort_counts(request.user),
-        "alerts": dashboard.worklist(request.user, limit=10),
+        "alerts": alerts,
     })
 
 
@@ -96,7 +98,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 def worklist_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(dashboard.worklist(request.user), settings.PAGE_SIZE).get_page(
         request.GET.get("page"))
-    audit.record(request, None, AuditAction.READ)
+    audit.record(request, None, AuditAction.READ,
+                 patient_ids=sorted({alert.patient_id for alert in page.object_list}))
     return render(request, "clinic/worklist.html", {"page": page})
 
 

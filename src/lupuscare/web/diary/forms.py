@@ -142,7 +142,28 @@ class DoseForm(forms.Form):
 
 
 class DeleteAccountForm(forms.Form):
+    """Deleting the account asks for the password as well: a session left open on a shared
+    computer is not enough to erase someone's diary. A wrong password counts as a failed login
+    (django-axes locks the account after too many)."""
+
     confirm = forms.CharField(label='Type DELETE to confirm', max_length=10)
+    password = forms.CharField(label="Your password", strip=False, max_length=4096,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, *args, request=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_password(self):
+        from django.contrib.auth import authenticate
+
+        password = self.cleaned_data["password"]
+        user = getattr(self.request, "user", None)
+        if self.request is None or user is None or not user.is_authenticated:
+            raise ValidationError("Password: sign in again to delete your account.")
+        if authenticate(self.request, username=user.get_username(), password=password) is None:
+            raise ValidationError("Password: this is not your password; nothing was deleted.")
+        return password
 
     def clean_confirm(self):
         value = self.cleaned_data["confirm"].strip()

@@ -2,8 +2,8 @@
 
 A photo is accepted only when Pillow decodes it as JPEG, PNG or WebP and it is at most
 ``MAX_PHOTO_BYTES``; the file name or the browser's content type are never trusted. It is
-re-encoded before storage, which drops metadata such as the GPS position a phone camera writes
-into EXIF, and turned upright first. Files live under ``settings.DATA_DIR / "private" /
+re-encoded before storage with none of the file's metadata (EXIF such as the GPS position a
+phone camera writes, JPEG comments, ICC profiles, PNG text chunks), and turned upright first. Files live under ``settings.DATA_DIR / "private" /
 "diary-photos"`` and are served only by the authenticated ``diary:photo`` view.
 """
 
@@ -64,11 +64,15 @@ def check_photo(raw: bytes) -> CheckedPhoto:
         with Image.open(io.BytesIO(raw)) as img:
             img.load()
             upright = ImageOps.exif_transpose(img)
+            clean = upright.convert("RGB") if fmt == "JPEG" else upright.copy()
+            # Pillow writes what ``info`` carries (a JPEG comment, an ICC profile, PNG text) back
+            # out on save: start from nothing, so only the pixels are stored.
+            clean.info.clear()
             out = io.BytesIO()
             if fmt == "JPEG":
-                upright.convert("RGB").save(out, "JPEG", quality=90)
+                clean.save(out, "JPEG", quality=90)
             else:
-                upright.save(out, fmt)
+                clean.save(out, fmt)
     except PhotoError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:

@@ -322,6 +322,7 @@ def photo_view(request: HttpRequest, photo_id: int) -> HttpResponse:
 def my_data(request: HttpRequest) -> HttpResponse:
     patient = _own_patient(request)
     days = retention.retention_days()
+    audit.record(request, patient, AuditAction.READ, patient)
     return render(request, "diary/my_data.html", {
         "form": DeleteAccountForm(), "what_happens": retention.what_happens(days),
         "patient": patient,
@@ -345,7 +346,7 @@ def export_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delete_account_view(request: HttpRequest) -> HttpResponse:
     patient = _own_patient(request)
-    form = DeleteAccountForm(request.POST)
+    form = DeleteAccountForm(request.POST, request=request)
     days = retention.retention_days()
     if not form.is_valid():
         return render(request, "diary/my_data.html", {

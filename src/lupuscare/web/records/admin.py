@@ -20,8 +20,21 @@ from .models import (
 )
 
 
+def _patient_id_of(obj) -> int | None:
+    return obj.pk if isinstance(obj, Patient) else getattr(obj, "patient_id", None)
+
+
 class AuditedHistoryAdmin(SimpleHistoryAdmin):
-    """Opening a patient's record or its history in the admin is a read of patient data."""
+    """Opening a patient's record, its history or a list of records in the admin is a read of
+    patient data. A list page's audit row names every patient on the page."""
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if response else None
+        if changelist is not None:  # not a redirect after a bulk action or an error page
+            shown = {_patient_id_of(obj) for obj in changelist.result_list}
+            audit.record(request, None, patient_ids=sorted(i for i in shown if i is not None))
+        return response
 
     def _audit(self, request, object_id) -> None:
         obj = self.get_object(request, object_id)

@@ -48,7 +48,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
             | Q(identifier__icontains=query)
         )
     page = Paginator(patients, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    audit.record(request, None, AuditAction.READ)
+    audit.record(request, None, AuditAction.READ, patient_ids=[p.pk for p in page.object_list])
     # htmx (the search box) swaps in just the table; a plain request gets the whole page
     template = "records/_patient_table.html" if request.htmx else "records/patient_list.html"
     response = render(request, template, {"page": page, "query": query})

@@ -2,12 +2,18 @@
 
 Rows keep plain references (no database constraint) to the user and the patient, plus a snapshot
 of the username, so the log outlives the rows it speaks of and never blocks anything else.
+
+Tamper-evident: every row carries its place in one chain (``sequence``), the previous row's hash
+and its own hash over its content, built as the cell-therapy custody chain is
+(``lupuscare.celltherapy.custody.chain_hash``); ``AuditChainHead`` holds the newest link, so
+removing rows from the end is caught too. ``records.audit_chain`` writes and verifies the chain.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -19,6 +25,7 @@ class AuditAction(models.TextChoices):
     CREATE = "create", "Create"
     UPDATE = "update", "Update"
     DELETE = "delete", "Delete"
+    DENIED = "denied", "Refused (403/404)"
 
 
 class AuditQuerySet(models.QuerySet):
@@ -31,9 +38,13 @@ class AuditQuerySet(models.QuerySet):
     def bulk_update(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("audit events cannot be changed")
 
+    def bulk_create(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("audit events are appended one at a time, to the hash chain")
+
 
 class AuditEvent(models.Model):
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set before the row is hashed (``auto_now_add`` would overwrite it after).
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
@@ -57,6 +68,12 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=64, blank=True, help_text="e.g. records.labresult")
     object_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # A list page names every patient it showed; a refusal keeps the status it answered.
+    patient_ids = models.JSONField(default=list, blank=True)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    sequence = models.BigIntegerField(unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -73,7 +90,21 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None or not self._state.adding:
             raise AuditLogIsAppendOnly("audit events cannot be changed")
-        super().save(*args, **kwargs)
+        from lupuscare.web.records.audit_chain import appending
+
+        with appending(self):
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("audit events cannot be deleted")
+
+
+class AuditChainHead(models.Model):
+    """The newest link of the audit chain (one row, ``pk=1``): locked while a row is appended,
+    so concurrent writers take turns, and compared by the verifier to catch truncation."""
+
+    sequence = models.BigIntegerField(default=-1)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"audit chain head #{self.sequence} {self.hash[:12]}"
