@@ -45,4 +45,4 @@ def test_numpy_warnings_do_not_reach_stderr_beside_the_error():
     # before it refuses the data; stderr must still be the one error line.
     r = run("meta", "-", "--measure", "GEN", "--json", data=b"yi,vi\n0,0\n0,0\n")
     assert r.returncode == 2 and r.stdout == b""
-    assert r.stderr == b"error: vi: a sampling variance of 0 with tau2 = 0 gives an infinite weight\n"
+    assert r.stderr == b"error: vi: REML: a sampling variance of 0 at tau2 = 0 gives an infinite weight\n"

@@ -56,5 +56,6 @@ def test_the_web_shell_does_not_retype(what, pattern):
 
 
 def test_the_scan_sees_the_shell():
-    names = {p.name for p in _files()}
-    assert {"views.py", "patient.html", "seam.py"} <= names
+    names = {str(p.relative_to(WEB)) for p in _files()}
+    assert {"clinic/views.py", "clinic/templates/clinic/patient.html", "seam/__init__.py",
+            "seam/celltherapy.py"} <= names

@@ -10,6 +10,7 @@ import pytest
 from lupuscare.web.clinic import timeline
 from lupuscare.web.clinic.models import StoredScore
 from lupuscare.web.clinic.scoring import store_scores
+from lupuscare.web.records.services import Actor, retract_damage
 from web.factories import make_assessment, make_damage_item, make_diary_entry, make_lab
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_a_changed_score_shows_at_once(world, builds):
 def test_a_removed_record_shows_at_once(world, builds):
     item = make_damage_item(world.patient_a, item="cataract", onset=dt.date(2020, 1, 1))
     with_item = timeline.build(world.patient_a, TODAY)["sdi"]["values"]
-    item.delete()
+    retract_damage(Actor.system("test"), item, reason="entered for the wrong patient")
     without = timeline.build(world.patient_a, TODAY)["sdi"]["values"]
     assert with_item != without and len(builds) == 2
 
