@@ -204,3 +204,11 @@ def test_a_retracted_lab_no_longer_counts_anywhere(clinician, world, scored_visi
     assert lab.pk not in [row["id"] for row in api["items"]]
     with pytest.raises(Exception, match="retracted with a reason"):
         kept.delete()
+
+
+def test_list_pages_and_the_api_list_audit_the_patients_they_show(clinician, world):
+    for url in (reverse("patient-list"), reverse("clinic:dashboard"), "/api/patients"):
+        before = AuditEvent.objects.count()
+        assert clinician.get(url).status_code == 200
+        rows = list(AuditEvent.objects.order_by("-id")[:AuditEvent.objects.count() - before])
+        assert any(row.patient_ids == [world.patient_a.pk] for row in rows), url

@@ -73,6 +73,14 @@ class BoundedPagination(LimitOffsetPagination):
         limit: int = Field(50, ge=1, le=MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        if queryset.model is Patient:  # a list of patients: the audit row names who was shown
+            page["items"] = list(page["items"])
+            audit.record(request, None, AuditAction.READ,
+                         patient_ids=[p.pk for p in page["items"]])
+        return page
+
 
 def _login_required_json(view):
     """The OpenAPI schema is for signed-in users too: 401 JSON, never the schema, otherwise."""
@@ -115,7 +123,6 @@ patients = Router(tags=["patients"])
 def list_patients(request: HttpRequest):
     if request.user.role not in (Role.PATIENT, Role.CLINICIAN):
         raise HttpError(403, "Your role has no access to patient records.")
-    audit.record(request, None, AuditAction.READ)
     return patients_visible_to(request.user).select_related("care_team").order_by("id")
 
 
