@@ -113,3 +113,14 @@ def test_a_resolved_event_leaves_the_board_once_its_report_is_in(world, client):
     assert build_board(Enrolment.objects.all(), on).open_events == [(ae, "due")]  # report due
     services.mark_report_submitted(ae, on)
     assert build_board(Enrolment.objects.all(), on).open_events == []
+
+
+def test_a_death_is_stored_as_serious_even_when_not_ticked(world):
+    """ICH E2A: a CTCAE grade 5 event is a death, so serious whatever was ticked; the stored row
+    carries the implied criterion, and the 7-day clock runs for a suspected unexpected event."""
+    enrolment = refer(world)
+    death = _ae(enrolment, world.clinician_a, seriousness=[], ctcae_grade=5)
+    assert "death" in death.seriousness
+    assert (death.report_required, death.report_due) == (True, dt.date(2026, 4, 8))
+    grade3 = _ae(enrolment, world.clinician_a, seriousness=[], ctcae_grade=3)
+    assert grade3.seriousness == [] and grade3.report_required is False

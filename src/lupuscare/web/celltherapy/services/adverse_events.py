@@ -41,10 +41,12 @@ def record_adverse_event(enrolment: Enrolment, user, *, term: str, onset: dt.dat
         cause = Causality(causality)
     except ValueError:
         raise InputError("causality", f"must be one of {[c.value for c in Causality]}") from None
-    clock = reporting_clock(CoreAE(term, onset, serious, cause, expected,
-                                   sponsor_first_knowledge, ctcae_grade))
+    core = CoreAE(term, onset, serious, cause, expected, sponsor_first_knowledge, ctcae_grade)
+    clock = reporting_clock(core)
+    # stored with the criteria the grade implies (grade 5 death, grade 4 life-threatening: ICH
+    # E2A), so the record says why the clock started, not only what was ticked
     ae = AdverseEvent(enrolment=enrolment, term=term.strip(), onset=onset,
-                      ctcae_grade=ctcae_grade, seriousness=sorted(s.value for s in serious),
+                      ctcae_grade=ctcae_grade, seriousness=sorted(s.value for s in core.criteria),
                       causality=cause.value, expected=expected,
                       sponsor_first_knowledge=sponsor_first_knowledge,
                       report_required=clock.required, report_due=clock.due,
