@@ -172,3 +172,23 @@ def test_recorded_contraception_silences_the_teratogen_alert(clinician, world):
         a.code for a in refresh_alerts(world.patient_a, TODAY)}
     response = clinician.post(url, {"method": "pill", "start": "2025-06-01", "stop": "2025-01-01"})
     assert response.status_code == 400 and "stop" in response.context["form"].errors
+
+
+def test_a_documented_leflunomide_washout_ends_the_teratogen_alert(world):
+    """The record carries the washout date (``MedicationCourse.washout_completed``) through the
+    seam: until it is recorded the 'no contraception' alert stays on after leflunomide stops; from
+    the documented day on it does not (ACR 2020; leflunomide label)."""
+    from lupuscare.web.records.services import Actor, amend_medication, start_medication
+
+    patient = world.patient_a
+    patient.can_become_pregnant = True
+    patient.save()
+    actor = Actor.system("test")
+    course = start_medication(actor, patient, drug="leflunomide", daily_dose_mg=20.0,
+                              start=dt.date(2025, 6, 1), stop=dt.date(2026, 1, 31))
+    codes = {a.code for a in evaluate(to_rule_context(patient, TODAY))}
+    assert "teratogen_washout" in codes
+    amend_medication(actor, course, reason="washout documented", washout_completed=TODAY)
+    assert "teratogen_washout" in {a.code for a in evaluate(to_rule_context(
+        patient, TODAY - dt.timedelta(days=1)))}
+    assert "teratogen_washout" not in {a.code for a in evaluate(to_rule_context(patient, TODAY))}

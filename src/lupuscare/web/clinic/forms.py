@@ -128,9 +128,10 @@ class MedicationForm(PatientRecordForm):
     class Meta:
         model = MedicationCourse
         fields = ["drug", "daily_dose_mg", "schedule", "route", "pulse", "start", "stop", "reason",
-                  "tolerated", "investigational"]
+                  "tolerated", "investigational", "washout_completed"]
         widgets = {"start": forms.DateInput(attrs={"type": "date"}),
-                   "stop": forms.DateInput(attrs={"type": "date"})}
+                   "stop": forms.DateInput(attrs={"type": "date"}),
+                   "washout_completed": forms.DateInput(attrs={"type": "date"})}
         help_texts = {"daily_dose_mg": "Scheduled mean daily dose (alternate-day and weekly "
                                        "schedules averaged); IV pulses are not folded in."}
 

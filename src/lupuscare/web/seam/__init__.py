@@ -198,6 +198,7 @@ def rule_course(row: MedicationCourse) -> RuleCourse:
         stop=row.stop,
         pulse=row.pulse,
         route=_SYSTEMIC_ROUTES.get(row.route, row.route),
+        washout_completed=row.washout_completed,
     )
 
 

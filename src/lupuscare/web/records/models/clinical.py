@@ -253,6 +253,11 @@ class MedicationCourse(Retractable):
     reason = models.CharField(max_length=200, blank=True)
     tolerated = models.BooleanField(null=True, blank=True)
     investigational = models.BooleanField(default=False)
+    washout_completed = models.DateField(
+        null=True, blank=True,
+        help_text="The day a drug-elimination procedure was documented complete (leflunomide: "
+                  "cholestyramine washout with two teriflunomide levels below 0.02 mg/L); the "
+                  "teratogen alert ends then.")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
@@ -269,6 +274,11 @@ class MedicationCourse(Retractable):
     def clean(self) -> None:
         if self.stop is not None and self.start is not None and self.stop < self.start:
             raise ValidationError({"stop": "cannot be before start"})
+        if self.washout_completed is not None:
+            if self.stop is None:
+                raise ValidationError({"washout_completed": "a washout needs the course's stop date"})
+            if self.washout_completed < self.stop:
+                raise ValidationError({"washout_completed": "is before the stop date"})
 
     def to_document(self) -> dict[str, Any]:
         from lupuscare.web.seam import course_input

@@ -12,7 +12,7 @@ from .base import NON_FIELD, Actor, RecordInvalid, Span, consequences, history_r
 from .validation import validate_course
 
 COURSE_FIELDS = ("drug", "daily_dose_mg", "schedule", "route", "pulse", "start", "stop", "reason",
-                 "tolerated", "investigational")
+                 "tolerated", "investigational", "washout_completed")
 
 
 def course_span(course: MedicationCourse) -> Span:
