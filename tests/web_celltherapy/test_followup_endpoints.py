@@ -128,3 +128,24 @@ def test_an_endpoint_needs_a_recorded_visit(world, infused):
     with pytest.raises(InputError, match="no recorded clinic visit"):
         services.compute_endpoint(infused, week1, world.clinician_a)
     assert EndpointResult.objects.count() == 0
+
+
+def test_a_recipient_with_a_fever_is_alerted_in_the_clinic_and_the_diary(infused, world):
+    """The seam passes the infusion (product kind and day 0) to the rules: a reported fever after
+    an MSC infusion raises the fever-on-immunosuppression alert in the clinic's context and the
+    patient's own diary warning, with no immunosuppressant course recorded."""
+    from lupuscare.rules import evaluate
+    from lupuscare.web import seam
+    from lupuscare.web.diary.red_flags import red_flags_of
+    from lupuscare.web.records.models import DiaryEntry
+
+    patient = infused.patient
+    assert [c.drug for c in patient.medications.all()] == ["hydroxychloroquine"]  # not one
+    day = DAY0 + dt.timedelta(days=10)
+    infusions = seam.cell_therapy_infusions(patient, day)
+    assert [(i.product, i.date) for i in infusions] == [(infused.programme.modality, DAY0)]
+    assert seam.cell_therapy_infusions(patient, DAY0 - dt.timedelta(days=1)) == ()
+    entry = DiaryEntry.objects.create(patient=patient, local_date=day, symptoms={"fever": 6})
+    assert "diary_fever_on_immunosuppressants" in {f.code for f in red_flags_of(entry)}
+    codes = {a.code for a in evaluate(seam.rule_context(patient, day))}
+    assert "diary_fever_on_immunosuppressants" in codes

@@ -27,8 +27,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
-from lupuscare.clinical.diary import FEVER_FROM_RATING
-from lupuscare.rules import DiaryRedFlag, MedicationCourse, PatientContext, RuleConfig
+from lupuscare.rules import PatientContext, RuleConfig
 from lupuscare.rules.red_flags import (
     rule_red_flag_chest_pain,
     rule_red_flag_fever_on_immunosuppressants,
@@ -36,6 +35,7 @@ from lupuscare.rules.red_flags import (
     rule_red_flag_seizure,
     rule_red_flag_shortness_of_breath,
 )
+from lupuscare.web import seam
 from lupuscare.web.clinic.alerts import refresh_alerts_or_error
 from lupuscare.web.records import audit
 from lupuscare.web.records.models import AuditAction, DiaryEntry
@@ -55,8 +55,6 @@ SAME_DAY = RuleConfig(red_flag_window_days=1)
 # window after a last dose in lupuscare.rules.exposure (12 calendar months at most), so the core
 # rule, not this query, decides what still exposes the patient.
 EXPOSURE_LOOKBACK_DAYS = 400
-# Record routes as the rules name them (as the clinic's context seam does): "oral" is the default.
-_SYSTEMIC_ROUTES = {"oral": None, "iv": "iv", "sc": "sc", "im": "im"}
 
 # What the patient reads for each rule code (plain words; the clinician reads the rule's message).
 PATIENT_WORDS: dict[str, str] = {
@@ -84,20 +82,16 @@ class RedFlag:
 
 
 def entry_context(entry: DiaryEntry) -> PatientContext:
-    """What the red-flag rules read for one entry: its reports, and the medicines that day."""
+    """What the red-flag rules read for one entry: its reports, the medicines that expose the
+    patient that day and any cell-therapy infusion, converted by the one seam
+    (``lupuscare.web.seam``) exactly as the clinic's alerts are."""
     day = entry.local_date
-    flags = [DiaryRedFlag(flag=s, date=day) for s in entry.warning_signs]
-    if (entry.symptoms or {}).get("fever", 0) >= FEVER_FROM_RATING:
-        flags.append(DiaryRedFlag(flag="fever", date=day))
     since = day - dt.timedelta(days=EXPOSURE_LOOKBACK_DAYS)
-    courses = [
-        MedicationCourse(drug=c.drug, start=c.start, stop=c.stop, pulse=c.pulse,
-                         route=_SYSTEMIC_ROUTES.get(c.route, c.route),
-                         daily_dose_mg=c.daily_dose_mg if c.daily_dose_mg is not None else 0.0)
-        for c in CourseRow.objects.filter(patient=entry.patient, start__lte=day)
-        .filter(Q(stop__isnull=True) | Q(stop__gte=since))
-    ]
-    return PatientContext(today=day, medications=tuple(courses), diary_red_flags=tuple(flags))
+    courses = [seam.rule_course(c) for c in CourseRow.objects.filter(patient=entry.patient, start__lte=day)
+               .filter(Q(stop__isnull=True) | Q(stop__gte=since))]
+    return PatientContext(today=day, medications=tuple(courses),
+                          diary_red_flags=tuple(seam.diary_red_flags([entry])),
+                          cell_therapy=seam.cell_therapy_infusions(entry.patient, day))
 
 
 def red_flags_of(entry: DiaryEntry) -> list[RedFlag]:
