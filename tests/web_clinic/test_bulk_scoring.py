@@ -7,6 +7,7 @@ the per-visit path (``scoring.score_missing``: ``seam.visit_document`` then ``sc
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -128,3 +129,33 @@ def test_a_visit_that_cannot_be_scored_is_reported_and_left_as_it_was(cohort):
     assert failure.field.startswith("labs[") and failure.field.endswith("].value")
     assert snapshot() == before  # the failed visits keep their rows; nothing else changed
     assert summary.unchanged + summary.failed == Assessment.objects.count()
+
+
+# --- lupuscare rescore -----------------------------------------------------------------------------
+def test_rescore_command_scores_the_unscored_visit_and_prints_the_summary(cohort):
+    from tests.cli.helpers import invoke
+
+    visit = Assessment.objects.order_by("pk").last()
+    StoredScore.objects.filter(assessment=visit).delete()
+    r = invoke("rescore", "--json")
+    assert r.code == 0, r.err
+    summary = json.loads(r.out)
+    assert (summary["visits_scored"], summary["failed"]) == (1, 0)
+    assert summary["unchanged"] == Assessment.objects.count() - 1
+    assert StoredScore.objects.filter(assessment=visit).exists()
+
+    r = invoke("rescore", "--all")
+    assert r.code == 0, r.err
+    assert r.out.startswith(f"scored 0 visit(s), {Assessment.objects.count()} unchanged, 0 failed")
+
+
+def test_rescore_command_names_a_visit_it_cannot_score_and_exits_2(cohort):
+    from tests.cli.helpers import invoke
+
+    lab = LabResult.objects.filter(test="c3").order_by("collected_at").last()
+    LabResult.objects.filter(pk=lab.pk).update(value=-1)
+    r = invoke("rescore", "--all")
+    assert r.code == 2
+    assert f"patient {lab.patient_id} visit " in r.err and "].value: " in r.err
+    assert "(left as it was)" in r.err
+    assert " failed, in " in r.out and "0 failed" not in r.out

@@ -85,7 +85,6 @@ class Summary:
     rows_removed: int = 0
     seconds: float = 0.0
     failures: list[Failure] = field(default_factory=list)
-    fallback_instruments: tuple[str, ...] = ()
     frame_disagreements: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,7 +93,6 @@ class Summary:
                 "rows_updated": self.rows_updated, "rows_removed": self.rows_removed,
                 "seconds": round(self.seconds, 3),
                 "failures": [f.to_dict() for f in self.failures],
-                "fallback_instruments": list(self.fallback_instruments),
                 "frame_disagreements": self.frame_disagreements}
 
 
@@ -239,8 +237,8 @@ def rescore(patient_ids: Iterable[int] | None = None, *, everything: bool = Fals
     numbers disagree with the scalar results (``lupuscare.web.clinic.frame_check``).
     """
     started = time.perf_counter()
-    scorers, plain = _scorers()
-    summary = Summary(fallback_instruments=plain)
+    scorers, _ = _scorers()
+    summary = Summary()
     ids = sorted(patient_ids) if patient_ids is not None else list(
         Patient.objects.order_by("pk").values_list("pk", flat=True))
     outdated = set() if everything else outdated_versions(scorers)
