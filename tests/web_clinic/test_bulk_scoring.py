@@ -11,13 +11,16 @@ import json
 from datetime import date
 
 import pytest
+from django.db import transaction
 
 from lupuscare.demo import load as demo_load
 from lupuscare.demo.load import load_demo
 from lupuscare.instruments import score_all
 from lupuscare.web import seam
-from lupuscare.web.clinic import bulk_scoring
-from lupuscare.web.clinic.models import StoredScore
+from lupuscare.web.clinic import bulk_alerts, bulk_scoring
+from lupuscare.web.clinic.alerts import refresh_alerts
+from lupuscare.web.clinic.models import ClinicAlert, StoredScore
+from lupuscare.web.records import services
 from lupuscare.web.records.models import Assessment, LabResult, Patient
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +162,79 @@ def test_rescore_command_names_a_visit_it_cannot_score_and_exits_2(cohort):
     assert f"patient {lab.patient_id} visit " in r.err and "].value: " in r.err
     assert "(left as it was)" in r.err
     assert " failed, in " in r.out and "0 failed" not in r.out
+
+
+# --- alerts in bulk --------------------------------------------------------------------------------
+ALERT_FIELDS = ("patient_id", "code", "status", "severity", "severity_rank", "message", "evidence",
+                "citation", "certainty", "due_date", "last_evaluated_on")
+
+
+def alert_rows(**where) -> list[str]:
+    return sorted(json.dumps([r[f] for f in ALERT_FIELDS], default=str)
+                  for r in ClinicAlert.objects.filter(**where).values(*ALERT_FIELDS))
+
+
+def alert_state() -> tuple[list[str], int]:
+    return alert_rows(), ClinicAlert.history.count()
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_bulk_contexts_are_the_seams_contexts(cohort, world):
+    actor = services.Actor.system("test")
+    services.record_eye_exam(actor, world.patient_a, date=date(2025, 11, 1))
+    services.record_contraception(actor, world.patient_a, method="copper IUD",
+                                  start=date(2025, 1, 1), stop=date(2026, 3, 1))
+    ids = list(Patient.objects.values_list("pk", flat=True))
+    seen = []
+    for today in (date(2025, 12, 20), date(2026, 3, 15), date(2027, 3, 1)):
+        built, errors = bulk_alerts.contexts(ids, today)
+        assert not errors
+        assert set(built) == set(ids)
+        for patient in Patient.objects.all():
+            assert built[patient.pk] == seam.rule_context(patient, today), (patient.pk, today)
+        seen += built.values()
+    assert any(c.labs for c in seen) and any(c.medications for c in seen)
+    assert any(c.diary_red_flags for c in seen) and any(c.eye_exams for c in seen)
+    assert any(c.weight_date for c in seen)
+    assert {c.contraception_recorded for c in seen} == {True, False}
+
+
+@pytest.mark.parametrize("today", [date(2026, 1, 1), date(2027, 3, 1)])
+def test_bulk_alert_refresh_writes_what_refresh_alerts_writes(cohort, today):
+    """Per patient then rolled back, in bulk then kept: the same rows and as many history rows."""
+    before = alert_state()
+    try:
+        with transaction.atomic():
+            for patient in Patient.objects.order_by("pk"):
+                refresh_alerts(patient, today)
+            per_patient = alert_state()
+            raise _Undo
+    except _Undo:
+        pass
+    assert alert_state() == before
+
+    summary = bulk_alerts.refresh(today=today, chunk_patients=4)
+
+    bulk = alert_state()
+    assert bulk[0] == per_patient[0]
+    assert bulk[1] - before[1] == per_patient[1] - before[1]
+    assert summary.failed == 0
+    if today == date(2026, 1, 1):  # the day the loader stored them: nothing to rewrite
+        assert (summary.opened, summary.changed, summary.resolved) == (0, 0, 0)
+        assert bulk[1] == before[1]
+    else:  # a year on: alerts open and resolve
+        assert summary.opened and summary.resolved
+
+
+def test_a_patient_the_rules_cannot_read_is_reported_and_left_as_it_was(cohort):
+    patient = Patient.objects.order_by("pk").first()
+    Patient.objects.filter(pk=patient.pk).update(weight_kg=0.5)  # below any real weight
+    before = alert_rows(patient=patient)
+    summary = bulk_alerts.refresh(today=date(2027, 3, 1))
+    assert summary.failures == [{"patient": patient.pk, "field": "weight_kg",
+                                 "message": summary.failures[0]["message"]}]
+    assert alert_rows(patient=patient) == before
+    assert summary.patients == Patient.objects.count() - 1
