@@ -48,6 +48,7 @@ def test_bulk_stores_every_field_the_per_visit_path_stores(cohort):
     StoredScore.objects.all().delete()  # scores are derived data; the history keeps them
 
     history = StoredScore.history.count()
+    history_max = StoredScore.history.order_by("-history_id").values_list("history_id", flat=True)[0]
     summary = bulk_scoring.rescore(chunk_patients=4)  # two chunks
 
     assert snapshot() == per_visit
@@ -55,8 +56,11 @@ def test_bulk_stores_every_field_the_per_visit_path_stores(cohort):
     assert (summary.unchanged, summary.failed) == (0, 0)
     assert summary.rows_created == len(per_visit)
     assert StoredScore.history.count() - history == len(per_visit)  # one "+" row per score
-    assert set(StoredScore.history.filter(history_type="+").values_list("instrument", flat=True)) \
-        == instruments
+    added = StoredScore.history.filter(history_type="+", history_id__gt=history_max)
+    assert {(h["assessment_id"], h["instrument"]): tuple(h[f] for f in FIELDS)
+            for h in added.values(*FIELDS)} == per_visit  # each history row is its row
+    assert all(s.computed_at is not None for s in StoredScore.objects.all())
+    assert StoredScore.objects.count() == len(per_visit)
 
 
 def test_documents_and_results_match_the_seam_and_score_all(cohort):

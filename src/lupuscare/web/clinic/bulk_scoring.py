@@ -29,9 +29,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from lupuscare.errors import InputError, MissingInputError
@@ -219,6 +220,84 @@ def _unchanged(row: _Stored, new: StoredScore, documents: dict[str, Any]) -> boo
     return text == row.result_text or json.loads(row.result_text) == json.loads(text)
 
 
+# --- inserting new rows with their history rows -------------------------------------------------
+_HISTORY_COLUMNS = ("history_id", "history_date", "history_change_reason", "history_type",
+                    "history_user_id")
+
+
+def _fast_insert_supported() -> bool:
+    """SQLite or PostgreSQL, and the history table is the model's columns plus simple-history's."""
+    mine = {f.attname for f in StoredScore._meta.concrete_fields}
+    theirs = {f.attname for f in StoredScore.history.model._meta.concrete_fields}
+    return connection.vendor in ("sqlite", "postgresql") and theirs == mine | set(_HISTORY_COLUMNS)
+
+
+def _reserve_ids(model, n: int) -> int:
+    """The first of ``n`` primary keys no row has had (past the largest id and the id sequence);
+    on PostgreSQL the sequence is moved past the block, SQLite's AUTOINCREMENT moves itself.
+    Called inside the chunk's transaction."""
+    qn = connection.ops.quote_name
+    table, pk = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({qn(pk)}) FROM {qn(table)}")
+        (current,) = cursor.fetchone()
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
+            (sequence,) = cursor.fetchone()
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            first = max(cursor.fetchone()[0], (current or 0) + 1)
+            cursor.execute("SELECT setval(%s, %s)", [sequence, first + n - 1])
+            return first
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        return max(current or 0, row[0] if row else 0) + 1
+
+
+def _insert(rows: list[StoredScore], user) -> None:
+    """The rows and their "+" history rows, as ``bulk_create_with_history`` writes them, with
+    each JSON value serialised once (a visit's rows share one document) and ``executemany``
+    instead of the ORM's per-value preparation (two thirds of the time of a first scoring)."""
+    if not _fast_insert_supported():
+        bulk_create_with_history(rows, StoredScore, batch_size=BATCH_SIZE, default_user=user)
+        return
+    now = timezone.now()
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    first = _reserve_ids(StoredScore, len(rows))
+    first_history = _reserve_ids(StoredScore.history.model, len(rows))
+    fields = [f for f in StoredScore._meta.concrete_fields]
+    texts: dict[int, str] = {}  # id(document) -> its JSON, once per visit
+    values = []
+    for i, row in enumerate(rows):
+        row.pk, row.computed_at = first + i, now
+        doc = texts.get(id(row.document))
+        if doc is None:
+            doc = texts[id(row.document)] = json.dumps(row.document)
+        by_field = {"id": row.pk, "result": json.dumps(row.result), "document": doc,
+                    "computed_at": stamp, "date": ops.adapt_datefield_value(row.date)}
+        values.append([by_field[f.attname] if f.attname in by_field else getattr(row, f.attname)
+                       for f in fields])
+    history_rows = [[*v, first_history + i, stamp, None, "+", user.pk if user else None]
+                    for i, v in enumerate(values)]
+    cast = {f.column: "::jsonb" for f in fields if f.get_internal_type() == "JSONField"} \
+        if connection.vendor == "postgresql" else {}
+    _executemany(StoredScore._meta.db_table, [f.column for f in fields], values, cast)
+    history = StoredScore.history.model
+    _executemany(history._meta.db_table,
+                 [*(f.column for f in fields), "history_id", "history_date",
+                  "history_change_reason", "history_type",
+                  history._meta.get_field("history_user").column], history_rows, cast)
+
+
+def _executemany(table: str, columns: list[str], rows: list[list], cast: dict[str, str]) -> None:
+    qn = connection.ops.quote_name
+    sql = (f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) "
+           f"VALUES ({', '.join('%s' + cast.get(c, '') for c in columns)})")
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), BATCH_SIZE):
+            cursor.executemany(sql, rows[i:i + BATCH_SIZE])
+
+
 # --- the bulk run ---------------------------------------------------------------------------------
 def patient_chunks(patient_ids: list[int], size: int = CHUNK_PATIENTS) -> Iterator[list[int]]:
     for i in range(0, len(patient_ids), size):
@@ -324,7 +403,7 @@ def _rescore_chunk(chunk: list[int], scorers, summary: Summary, *, everything: b
             if check_frame:
                 scored_docs.append((visit, document, results))
     if created:
-        bulk_create_with_history(created, StoredScore, batch_size=BATCH_SIZE, default_user=user)
+        _insert(created, user)
     if updated:
         # The history rows copy every field: take the rows as stored, then the new values.
         current = StoredScore.objects.in_bulk([n.pk for n in updated])
