@@ -242,3 +242,27 @@ def test_a_patient_the_rules_cannot_read_is_reported_and_left_as_it_was(cohort):
                                  "message": summary.failures[0]["message"]}]
     assert alert_rows(patient=patient) == before
     assert summary.patients == Patient.objects.count() - 1
+
+
+# --- the Polars frame path as a cross-check --------------------------------------------------------
+def test_the_frame_path_agrees_with_the_scalar_scores_on_the_demo_cohort(cohort):
+    summary = bulk_scoring.rescore(check_frame=True)
+    assert summary.unchanged == Assessment.objects.count()  # checking writes nothing
+    assert summary.frame_disagreements == []
+
+
+def test_a_frame_disagreement_is_reported_with_the_scalar_as_reference(cohort):
+    records = bulk_scoring.load_records(Patient.objects.values_list("pk", flat=True)[:2])
+    scored = []
+    for record in records.values():
+        for visit in record.visits:
+            document = seam.visit_document(visit, record)
+            scored.append((visit, document, bulk_scoring.score_document(document)))
+    assert bulk_scoring.frame_disagreements(scored) == []
+    visit, document, results = scored[-1]
+    sledai = results["sledai2k"]
+    results["sledai2k"] = type(sledai)(**{**{f: getattr(sledai, f) for f in sledai.__slots__},
+                                          "values": {**sledai.values, "total": 99}})
+    assert bulk_scoring.frame_disagreements(scored) == [
+        {"patient": visit.patient_id, "visit": visit.pk, "instrument": "sledai2k",
+         "field": "total", "frame": sledai.values["total"], "scalar": 99}]

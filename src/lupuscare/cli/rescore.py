@@ -24,6 +24,9 @@ def register(app: typer.Typer) -> None:
         everything: Annotated[bool, typer.Option(
             "--all", help="Score every visit again, not only unscored or outdated ones.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        check_frame: Annotated[bool, typer.Option(
+            "--check-frame", help="Also score through the Polars frame path and report where its "
+                                  "numbers differ from the stored (scalar) ones; implies --all.")] = False,
     ) -> None:
         """Score stored visits in bulk, writing only the scores that change."""
         from lupuscare.cli.server import _django_setup
@@ -34,7 +37,7 @@ def register(app: typer.Typer) -> None:
         from lupuscare.web.clinic.bulk_scoring import rescore as run
 
         try:
-            summary = run(everything=everything)
+            summary = run(everything=everything, check_frame=check_frame)
         except DatabaseError as exc:
             fail(f"database: {exc} (has 'lupuscare manage migrate' been run?)")
         for f in summary.failures:
@@ -46,5 +49,10 @@ def register(app: typer.Typer) -> None:
                 if summary.seconds else ""
             print(f"scored {summary.visits_scored} visit(s), {summary.unchanged} unchanged, "
                   f"{summary.failed} failed, in {summary.seconds:.1f} s{rate}")
+        for d in summary.frame_disagreements:
+            say(f"patient {d['patient']} visit {d['visit']}: {d['instrument']} {d['field']}: "
+                f"frame path {d['frame']}, scalar (stored) {d['scalar']}")
+        if check_frame and not as_json:
+            print(f"frame path: {len(summary.frame_disagreements)} disagreement(s) with the scalar scores")
         if summary.failed:
             raise typer.Exit(BAD_INPUT)

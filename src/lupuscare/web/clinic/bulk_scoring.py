@@ -313,9 +313,11 @@ def rescore(patient_ids: Iterable[int] | None = None, *, everything: bool = Fals
     stored scores, visits whose stored document no longer matches the record, and visits with a
     row stored by an instrument version the instrument no longer gives (``outdated_versions``).
     ``check_frame``: also score each chunk through the Polars frame path and report where its
-    numbers disagree with the scalar results (``lupuscare.web.clinic.frame_check``).
+    numbers disagree with the scalar results (``frame_disagreements``); it implies
+    ``everything``, since the frame reads each visit's previous one from the rows before it.
     """
     started = time.perf_counter()
+    everything = everything or check_frame  # the frame's "previous visit" is the row before
     scorers, _ = _scorers()
     summary = Summary()
     ids = sorted(patient_ids) if patient_ids is not None else list(
@@ -421,6 +423,73 @@ def _rescore_chunk(chunk: list[int], scorers, summary: Summary, *, everything: b
     summary.rows_updated += len(updated)
     summary.rows_removed += len(removed)
     if check_frame and scored_docs:
-        from .frame_check import disagreements
+        summary.frame_disagreements += frame_disagreements(scored_docs)
 
-        summary.frame_disagreements += disagreements(scored_docs)
+
+# --- the Polars frame path, as a cross-check --------------------------------------------------------
+def _frame_row(visit: Assessment, a: ParsedAssessment) -> dict[str, Any]:
+    """One visit as ``instruments.cohort.score_frame`` reads it (its module docstring): attested
+    findings, not-attributable flags, one value per lab test in canonical units (the worst in the
+    window; for a test judged against the lab's own limit, a result beyond its limit if any, with
+    that limit), PGA, prednisone-equivalent and maintenance (the scalar LLDAS's own reading)."""
+    from lupuscare.clinical import labs as lab_rules
+    from lupuscare.clinical import units
+    from lupuscare.clinical.vocabulary import FINDINGS
+    from lupuscare.instruments import lldas
+
+    row: dict[str, Any] = {"patient_id": visit.patient_id, "date": visit.date}
+    for f in a.findings or ():
+        row[f] = True
+    for f in a.not_attributable:
+        if f in FINDINGS:
+            row[f"not_attributable_{f}"] = True
+    for lab in a.labs or ():
+        test = lab["test"]
+        if test in lab_rules.FIXED_RULES:
+            value = units.to_canonical(test, lab["value"], lab["unit"])
+            above = lab_rules.FIXED_RULES[test][1] == ">"
+            key = f"lab_{test}"
+            if key not in row or (value > row[key] if above else value < row[key]):
+                row[key] = value
+        elif test in lab_rules.BELOW_LOW_RULES or test in lab_rules.ABOVE_HIGH_RULES:
+            limit = "low" if test in lab_rules.BELOW_LOW_RULES else "high"
+            bound = lab.get(limit)
+            beyond = bound is not None and (lab["value"] < bound if limit == "low"
+                                            else lab["value"] > bound)
+            if f"_hit_{test}" not in row or (beyond and not row[f"_hit_{test}"]):
+                row[f"lab_{test}"], row[f"lab_{test}_{limit}"] = lab["value"], bound
+                row[f"_hit_{test}"] = beyond
+    row = {k: v for k, v in row.items() if not k.startswith("_hit_")}
+    row["pga"] = a.pga
+    row["prednisone_eq_mg"] = a.prednisone_equivalent_mg
+    row["maintenance_ok"] = lldas.maintenance_ok(a)[0]
+    return row
+
+
+def frame_disagreements(scored: list[tuple[Assessment, dict[str, Any], dict[str, InstrumentResult]]]
+                        ) -> list[dict[str, Any]]:
+    """Score the visits through ``score_frame`` and list every number that differs from the
+    scalar result (patient, visit, instrument, field, frame, scalar). The scalar result is the
+    reference: it is what is stored."""
+    import polars as pl
+
+    from lupuscare.instruments.cohort import DORIS_CRITERIA, LLDAS_CRITERIA, score_frame
+
+    rows = [_frame_row(visit, ParsedAssessment.from_document(doc)) for visit, doc, _ in scored]
+    frame = score_frame(pl.DataFrame(rows, infer_schema_length=None))
+    checks = [("sledai2k", "sledai2k", ("total",)), ("sledai2k", "clinical_sledai", ("clinical_total",)),
+              ("lldas", "lldas", ("met",)), ("doris", "doris", ("met",))]
+    checks += [("lldas", f"lldas_{c}", ("criteria", c)) for c in LLDAS_CRITERIA]
+    checks += [("doris", f"doris_{c}", ("criteria", c)) for c in DORIS_CRITERIA]
+    out = []
+    for (visit, _, results), got in zip(scored, frame.iter_rows(named=True), strict=True):
+        for instrument, column, path in checks:
+            if instrument not in results:
+                continue
+            want: Any = results[instrument].values
+            for key in path:
+                want = want[key]
+            if got[column] != want:
+                out.append({"patient": visit.patient_id, "visit": visit.pk, "instrument": instrument,
+                            "field": ".".join(path), "frame": got[column], "scalar": want})
+    return out
