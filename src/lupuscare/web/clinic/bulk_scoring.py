@@ -232,25 +232,23 @@ def _fast_insert_supported() -> bool:
     return connection.vendor in ("sqlite", "postgresql") and theirs == mine | set(_HISTORY_COLUMNS)
 
 
-def _reserve_ids(model, n: int) -> int:
-    """The first of ``n`` primary keys no row has had (past the largest id and the id sequence);
-    on PostgreSQL the sequence is moved past the block, SQLite's AUTOINCREMENT moves itself.
-    Called inside the chunk's transaction."""
+def _reserve_ids(model, n: int) -> list[int]:
+    """``n`` primary keys no row has had. PostgreSQL: taken from the id sequence (safe beside
+    concurrent writers). SQLite: past the largest id and AUTOINCREMENT's counter, under the write
+    lock the chunk's transaction holds (``transaction_mode`` IMMEDIATE)."""
     qn = connection.ops.quote_name
     table, pk = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [table, pk, n])
+            return [i for (i,) in cursor.fetchall()]
         cursor.execute(f"SELECT MAX({qn(pk)}) FROM {qn(table)}")
         (current,) = cursor.fetchone()
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk])
-            (sequence,) = cursor.fetchone()
-            cursor.execute("SELECT nextval(%s)", [sequence])
-            first = max(cursor.fetchone()[0], (current or 0) + 1)
-            cursor.execute("SELECT setval(%s, %s)", [sequence, first + n - 1])
-            return first
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()
-        return max(current or 0, row[0] if row else 0) + 1
+        first = max(current or 0, row[0] if row else 0) + 1
+        return list(range(first, first + n))
 
 
 def _insert(rows: list[StoredScore], user) -> None:
@@ -263,13 +261,13 @@ def _insert(rows: list[StoredScore], user) -> None:
     now = timezone.now()
     ops = connection.ops
     stamp = ops.adapt_datetimefield_value(now)
-    first = _reserve_ids(StoredScore, len(rows))
-    first_history = _reserve_ids(StoredScore.history.model, len(rows))
+    ids = _reserve_ids(StoredScore, len(rows))
+    history_ids = _reserve_ids(StoredScore.history.model, len(rows))
     fields = [f for f in StoredScore._meta.concrete_fields]
     texts: dict[int, str] = {}  # id(document) -> its JSON, once per visit
     values = []
     for i, row in enumerate(rows):
-        row.pk, row.computed_at = first + i, now
+        row.pk, row.computed_at = ids[i], now
         doc = texts.get(id(row.document))
         if doc is None:
             doc = texts[id(row.document)] = json.dumps(row.document)
@@ -277,7 +275,7 @@ def _insert(rows: list[StoredScore], user) -> None:
                     "computed_at": stamp, "date": ops.adapt_datefield_value(row.date)}
         values.append([by_field[f.attname] if f.attname in by_field else getattr(row, f.attname)
                        for f in fields])
-    history_rows = [[*v, first_history + i, stamp, None, "+", user.pk if user else None]
+    history_rows = [[*v, history_ids[i], stamp, None, "+", user.pk if user else None]
                     for i, v in enumerate(values)]
     cast = {f.column: "::jsonb" for f in fields if f.get_internal_type() == "JSONField"} \
         if connection.vendor == "postgresql" else {}
