@@ -216,8 +216,11 @@ def _unchanged(row: _Stored, new: StoredScore, documents: dict[str, Any]) -> boo
         return False
     if not _same(row.document(documents), new.document):
         return False
-    text = json.dumps(new.result)
-    return text == row.result_text or json.loads(row.result_text) == json.loads(text)
+    if connection.vendor == "sqlite":  # the text as written (json.dumps): compare as text
+        text = json.dumps(new.result)
+        if text == row.result_text:
+            return True
+    return _same(json.loads(row.result_text), new.result)  # PostgreSQL's jsonb reorders keys
 
 
 # --- inserting new rows with their history rows -------------------------------------------------
