@@ -13,9 +13,9 @@ Why not the Polars frame path (``lupuscare.instruments.cohort.score_frame``) for
 results: it computes SLEDAI-2K and clinical SLEDAI totals and LLDAS/DORIS met with their
 criteria, but a stored result is the instrument's full ``to_dict()`` (contracts §3: per-item
 points, explanation with sources, warnings, version), which only the scalar instruments produce.
-So the scalar instruments are the reference and the writers; ``frame_check`` scores the same
-visits through the frame path and reports every visit where its numbers disagree with the stored
-scalar ones (``Summary.frame_disagreements``); it never changes what is written.
+So the scalar instruments are the reference and the writers; ``frame_disagreements`` scores the
+same visits through the frame path and reports every number that disagrees with the scalar one
+(``rescore(check_frame=True)``); it never changes what is written.
 
 A visit that cannot be scored (``InputError``) is reported (patient, visit, field) and left as it
 was; the run goes on.
