@@ -266,3 +266,17 @@ def test_a_frame_disagreement_is_reported_with_the_scalar_as_reference(cohort):
     assert bulk_scoring.frame_disagreements(scored) == [
         {"patient": visit.patient_id, "visit": visit.pk, "instrument": "sledai2k",
          "field": "total", "frame": sledai.values["total"], "scalar": 99}]
+
+
+def test_score_missing_command_names_the_visits_it_cannot_score(cohort):
+    import io
+
+    from django.core.management import call_command
+
+    lab = LabResult.objects.filter(test="platelets").order_by("collected_at").last()
+    LabResult.objects.filter(pk=lab.pk).update(value=-5)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("clinic_score_missing", "--alerts", stdout=out, stderr=err)
+    assert out.getvalue().splitlines()[0] == "scored 0 visit(s)"
+    assert f"patient {lab.patient_id} visit " in err.getvalue()
+    assert "].value: " in err.getvalue()
