@@ -59,7 +59,8 @@ def test_a_bundle_is_recorded_through_the_services():
     assert str(pulse.stop) == "2026-01-07"
     r = summary["resources"]
     assert r["Patient"] == {"created": 1, "updated": 0, "unchanged": 0, "ignored": 0}
-    assert r["Observation"]["created"] == 3
+    assert r["Observation"] == {"created": 4, "updated": 0, "unchanged": 0, "ignored": 0}  # + weight
+    assert r["Condition"] == {"created": 1, "updated": 0, "unchanged": 0, "ignored": 1}
     assert r["MedicationStatement"]["created"] == 3
     assert r["AllergyIntolerance"]["ignored"] == 1
     notes = {n["path"]: n["note"] for n in summary["notes"]}
@@ -200,3 +201,23 @@ def test_the_command(tmp_path):
     ran = invoke("fhir", "import", str(path))
     assert ran.code == 2
     assert ran.err.startswith("error: Bundle.entry[1].resource.valueQuantity.value: ")
+
+
+def test_a_course_without_a_dose_quantity_has_no_dose_rather_than_zero():
+    doc = bundles.bundle(bundles.statement("hydroxychloroquine", None, "2025-01-01"))
+    _import(doc)
+    assert MedicationCourse.objects.get(drug="hydroxychloroquine").daily_dose_mg is None
+
+
+def test_a_medicine_outside_the_vocabulary_is_reported_not_stored():
+    summary = _import(bundles.bundle(bundles.statement("omeprazole", bundles.quantity(20, "mg"), "2025-01-01")))
+    assert not MedicationCourse.objects.exists()
+    assert summary["notes"][0]["path"] == "Bundle.entry[1].resource.medicationCodeableConcept"
+    assert summary["resources"]["MedicationStatement"]["ignored"] == 1
+
+
+def test_the_sample_bundle_in_the_docs_is_the_tested_one():
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "docs" / "fhir" / "sample-bundle.json"
+    assert json.loads(sample.read_text()) == bundles.full_bundle()

@@ -129,8 +129,9 @@ def _patients(actor: Actor, parsed: Parsed, identifier_system: str | None, summa
                                   "given_name": p.given_name or None, "family_name": p.family_name or None}
         fields = {k: v for k, v in fields.items() if v is not None}
         paths = {**_PATIENT_PATHS, "weight_kg": p.weight_path, "sle_diagnosis_date": p.sle_path}
+        created = patient is None
         try:
-            if patient is None:
+            if created:
                 for name, sub in (("given_name", "name"), ("family_name", "name"),
                                   ("birth_date", "birthDate"), ("sex", "gender")):
                     if name not in fields:
@@ -144,10 +145,11 @@ def _patients(actor: Actor, parsed: Parsed, identifier_system: str | None, summa
                     patient = services.update_patient(actor, patient, reason="FHIR import", **changes)
                 summary.add("Patient", "updated" if set(changes) - {"weight_kg", "sle_diagnosis_date"}
                             else "unchanged")
+            changed = "created" if created else "updated"
             if p.weight_path:
-                summary.add("Observation", "updated" if "weight_kg" in changes else "unchanged")
+                summary.add("Observation", changed if "weight_kg" in changes else "unchanged")
             if p.sle_path:
-                summary.add("Condition", "updated" if "sle_diagnosis_date" in changes else "unchanged")
+                summary.add("Condition", changed if "sle_diagnosis_date" in changes else "unchanged")
         except RecordInvalid as exc:
             problems += _mapped(exc, p.path, paths)
             continue

@@ -427,7 +427,7 @@ def _course(e: _Entry, ctx: _Context, parsed: Parsed) -> None:
             start, start_path = m.authoredOn, e.path("authoredOn")
     if start is None:
         ctx.problems.append(Problem(start_path, "needs the day the course started"))
-    total = 0.0
+    total, dosed = 0.0, False
     schedule, route, pulse, dose_path, per_admin = "daily", "oral", False, e.path(dosages_sub), None
     for k, d in enumerate(dosages):
         sub = f"{dosages_sub}[{k}]"
@@ -454,6 +454,7 @@ def _course(e: _Entry, ctx: _Context, parsed: Parsed) -> None:
         schedule = _own_schedule(d) or dosage.schedule_for(freq, period, unit_t)
         total += mg * float(times)
         per_admin = mg
+        dosed = True
     if route == "iv" and drug in _PULSED:
         pulse, schedule = True, "once" if start is not None and start == stop else "other"
     schedule = next((s for d in dosages if (s := _own_schedule(d))), schedule)
@@ -463,7 +464,7 @@ def _course(e: _Entry, ctx: _Context, parsed: Parsed) -> None:
     if pulse and per_admin is not None:
         reason += f": {per_admin:g} mg IV per administration"
     parsed.courses.append(CourseIn(
-        e.path(), kind, patient, drug, drug_path, None if pulse or not dosages else round(total, 6),
+        e.path(), kind, patient, drug, drug_path, total if dosed and not pulse else None,
         dose_path, schedule, route, pulse, _as_date(start), start_path,
         _as_date(stop) if stop is not None else None, reason))
 
