@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from lupuscare.web.interop import dosage
+from lupuscare.clinical import dose_timing as dosage
 
 
 def test_weekly_and_alternate_day_doses_are_averaged():
@@ -28,3 +28,8 @@ def test_mass_units_only():
     assert dosage.dose_in_mg(1, "{tablet}") is None
     assert dosage.per_day(0, 1, "d") is None
     assert dosage.per_day(1, 1, "fortnight") is None
+
+
+def test_calendar_units_are_ucum_means():
+    assert float(dosage.DAYS_PER_PERIOD_UNIT["mo"]) == 30.4375  # 365.25 / 12
+    assert float(dosage.DAYS_PER_PERIOD_UNIT["a"]) == 365.25

@@ -21,7 +21,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from lupuscare.clinical import codes
-from lupuscare.web.interop.dosage import DAYS_PER_PERIOD_UNIT
+from lupuscare.clinical.dose_timing import DAYS_PER_PERIOD_UNIT
 from lupuscare.web.records.models import AuditAction, Patient
 
 PATIENT_ID_SYSTEM = "https://lupuscare.org/fhir/sid/patient-identifier"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -67,15 +68,26 @@ def _mapped(exc: RecordInvalid, base: str, paths: dict[str, str]) -> list[Proble
     return out
 
 
+class NotPermitted(FhirInvalid):
+    """A patient in the input is not one the caller may record for (or, when the caller may
+    not register patients, not one the record holds): the same words either way."""
+
+
 def import_entries(entries: list[_Entry], *, identifier_system: str | None = None,
-                   user=None) -> dict[str, Any]:
+                   user=None, actor: Actor | None = None,
+                   may_record: Callable[[Patient], bool] | None = None) -> dict[str, Any]:
     """Import ``entries`` (from ``fhir_read.entries_of_bundle`` / ``entries_of_ndjson``);
-    returns the summary of contracts §7. ``FhirInvalid`` means nothing was saved."""
+    returns the summary of contracts §7. ``FhirInvalid`` means nothing was saved.
+
+    ``may_record`` (the web door): only existing patients it accepts are written to, and no
+    patient is registered; otherwise ``NotPermitted``."""
     parsed = read(entries)
-    actor = Actor.system(VIA, user)
+    actor = actor or Actor.system(VIA, user)
     summary = _Summary(parsed)
     with transaction.atomic():
         problems: list[Problem] = []
+        if may_record is not None:
+            _check_permitted(parsed, identifier_system, may_record)
         records = _patients(actor, parsed, identifier_system, summary, problems)
         if problems:
             raise FhirInvalid(problems)
@@ -84,6 +96,18 @@ def import_entries(entries: list[_Entry], *, identifier_system: str | None = Non
         if problems:
             raise FhirInvalid(problems)
     return summary.as_dict()
+
+
+def _check_permitted(parsed: Parsed, identifier_system: str | None,
+                     may_record: Callable[[Patient], bool]) -> None:
+    refused = []
+    for p in parsed.patients:
+        _identifier, patient = _identity(p, identifier_system, [])
+        if patient is None or not may_record(patient):
+            refused.append(Problem(f"{p.path}.identifier", "no patient you may record for has this "
+                                   "identifier (new patients are registered from the command line)"))
+    if refused:
+        raise NotPermitted(refused)
 
 
 def _identity(p: PatientIn, identifier_system: str | None, problems: list[Problem]

@@ -17,9 +17,9 @@ from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
 from lupuscare.clinical import codes
+from lupuscare.clinical import dose_timing as dosage
 from lupuscare.clinical.vocabulary import drugs_of_class
 from lupuscare.errors import InputError
-from lupuscare.web.interop import dosage
 
 BUNDLE_TYPES = ("transaction", "collection", "batch")
 READ_TYPES = ("Patient", "Observation", "MedicationStatement", "MedicationRequest", "Medication",

@@ -1,4 +1,4 @@
-"""FHIR Dosage -> the record's mean daily dose in mg (contracts.md §2.3), and back.
+"""FHIR Dosage -> the record's mean daily dose in mg (contracts.md §2.3): UCUM mass and time units.
 
 A FHIR dosage says "dose X every P units, F times"; the record keeps the scheduled mean daily
 dose (weekly and alternate-day schedules averaged), so 15 mg once a week is 15/7 mg/day.
@@ -17,7 +17,7 @@ MG_PER_UNIT: dict[str, Fraction] = {
 # month is 30.4375 days and a year 365.25 (UCUM's mean Julian month and year).
 DAYS_PER_PERIOD_UNIT: dict[str, Fraction] = {
     "s": Fraction(1, 86400), "min": Fraction(1, 1440), "h": Fraction(1, 24), "d": Fraction(1),
-    "wk": Fraction(7), "mo": Fraction(365.25) / 12, "a": Fraction(365.25),
+    "wk": Fraction(7), "mo": Fraction(1461, 48), "a": Fraction(1461, 4),
 }
 # HL7 v3 GTSAbbreviation timing codes (Timing.code) as (frequency, period, unit).
 TIMING_CODES: dict[str, tuple[int, int, str]] = {
