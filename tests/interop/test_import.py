@@ -221,3 +221,18 @@ def test_the_sample_bundle_in_the_docs_is_the_tested_one():
 
     sample = Path(__file__).resolve().parents[2] / "docs" / "fhir" / "sample-bundle.json"
     assert json.loads(sample.read_text()) == bundles.full_bundle()
+
+
+def test_a_test_without_loinc_comes_back_by_lupuscare_code():
+    obs = bundles.lab("0000-0", 40, "U/mL", "2026-02-20T09:00:00+00:00")
+    obs["code"] = {"coding": [{"system": "https://lupuscare.org/fhir/CodeSystem/lab-test", "code": "ch50"}]}
+    _import(bundles.bundle(obs))
+    lab = LabResult.objects.get(test="ch50")
+    assert (lab.value, lab.unit, lab.loinc) == (40.0, "U/mL", "")
+
+
+def test_a_bad_ndjson_line_is_named(tmp_path):
+    path = tmp_path / "in.ndjson"
+    path.write_text(json.dumps(bundles.patient() | {"id": "p1"}) + "\n{oops\n")
+    ran = invoke("fhir", "import", str(path))
+    assert ran.code == 2 and ran.err.startswith("error: line 2: invalid JSON")

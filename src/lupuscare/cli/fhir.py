@@ -19,6 +19,7 @@ import typer
 
 from lupuscare.cli import inputs
 from lupuscare.cli.errors import fail
+from lupuscare.errors import InputError
 
 fhir_app = typer.Typer(help="FHIR R4 import and export.", no_args_is_help=True)
 
@@ -33,7 +34,13 @@ def _entries(path: str, ndjson: bool):
     from lupuscare.web.interop.fhir_read import entries_of_bundle, entries_of_ndjson
 
     if ndjson or path.endswith(".ndjson"):
-        lines = [(n, inputs.parse_json(raw)) for n, raw in inputs.lines(path) if raw.strip()]
+        lines = []
+        for n, raw in inputs.lines(path):
+            if raw.strip():
+                try:
+                    lines.append((n, inputs.parse_json(raw)))
+                except InputError as e:
+                    raise InputError(f"line {n}", e.message) from None
         return entries_of_ndjson(lines)
     return entries_of_bundle(inputs.parse_json(inputs.read_text(path)))
 

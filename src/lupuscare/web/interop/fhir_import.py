@@ -221,6 +221,14 @@ def _labs(actor: Actor, labs: list[LabIn], records: dict[int, Patient], summary:
             summary.add("Observation", "created")
 
 
+def _same(stored: Any, incoming: Any) -> bool:
+    """Equal, a dose within 1e-6 mg/day (a dose per administration written with six decimals
+    and divided back into a daily mean)."""
+    if isinstance(stored, float) and isinstance(incoming, float):
+        return abs(stored - incoming) <= 1e-6
+    return stored == incoming
+
+
 def _courses(actor: Actor, courses: list[CourseIn], records: dict[int, Patient], summary: _Summary,
              problems: list[Problem]) -> None:
     if problems:
@@ -238,7 +246,7 @@ def _courses(actor: Actor, courses: list[CourseIn], records: dict[int, Patient],
                                           reason=c.reason, **wanted)
                 summary.add(c.resource_type, "created")
                 continue
-            changes = {k: v for k, v in wanted.items() if getattr(existing, k) != v}
+            changes = {k: v for k, v in wanted.items() if not _same(getattr(existing, k), v)}
             if not changes:
                 summary.add(c.resource_type, "unchanged")
             elif set(changes) == {"stop"} and existing.stop is None:

@@ -348,7 +348,8 @@ def _observation(e: _Entry, ctx: _Context, parsed: Parsed) -> None:
         high = float(rr.high.value) if rr.high is not None and rr.high.value is not None else None
     if when is None:
         return
-    parsed.labs.append(LabIn(e.path(), patient, test, loinc, value, unit, unit_path, low, high,
+    stored_loinc = "" if loinc.startswith("lupuscare:") else loinc
+    parsed.labs.append(LabIn(e.path(), patient, test, stored_loinc, value, unit, unit_path, low, high,
                              _as_datetime(when)))
 
 
