@@ -236,3 +236,25 @@ def test_a_bad_ndjson_line_is_named(tmp_path):
     path.write_text(json.dumps(bundles.patient() | {"id": "p1"}) + "\n{oops\n")
     ran = invoke("fhir", "import", str(path))
     assert ran.code == 2 and ran.err.startswith("error: line 2: invalid JSON")
+
+
+def test_a_medication_request_by_rxnorm_with_a_timing_code():
+    request = {"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+               "medicationCodeableConcept": {"coding": [
+                   {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "5521"}]},
+               "subject": {"reference": bundles.PATIENT_URL}, "authoredOn": "2025-09-01",
+               "dosageInstruction": [{
+                   "timing": {"code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation",
+                                                   "code": "BID"}]}},
+                   "doseAndRate": [{"doseQuantity": bundles.quantity(200, "mg")}]}]}
+    summary = _import(bundles.bundle(request))
+    assert summary["resources"]["MedicationRequest"]["created"] == 1
+    course = MedicationCourse.objects.get(drug="hydroxychloroquine")
+    assert (course.daily_dose_mg, str(course.start), course.schedule) == (400, "2025-09-01", "daily")
+
+
+def test_a_request_without_a_start_names_where_it_was_looked_for():
+    request = {"resourceType": "MedicationRequest", "status": "active", "intent": "order",
+               "medicationCodeableConcept": {"text": "azathioprine"},
+               "subject": {"reference": bundles.PATIENT_URL}}
+    _refused(bundles.bundle(request), "Bundle.entry[1].resource.dosageInstruction[0].timing.repeat.boundsPeriod.start")
