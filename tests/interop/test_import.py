@@ -258,3 +258,15 @@ def test_a_request_without_a_start_names_where_it_was_looked_for():
                "medicationCodeableConcept": {"text": "azathioprine"},
                "subject": {"reference": bundles.PATIENT_URL}}
     _refused(bundles.bundle(request), "Bundle.entry[1].resource.dosageInstruction[0].timing.repeat.boundsPeriod.start")
+
+
+def test_the_latest_of_several_weights_is_stored_and_each_is_counted():
+    def weight(kg, when):
+        return {"resourceType": "Observation", "status": "final",
+                "code": {"coding": [{"system": bundles.LOINC, "code": "29463-7"}]},
+                "subject": {"reference": bundles.PATIENT_URL}, "effectiveDateTime": when,
+                "valueQuantity": bundles.quantity(kg, "kg")}
+    summary = _import(bundles.bundle(weight(70, "2026-03-01"), weight(68, "2026-05-01"),
+                                     weight(71, "2026-01-01")))
+    assert Patient.objects.get(identifier="FHIR-0001").weight_kg == 68
+    assert summary["resources"]["Observation"] == {"created": 1, "updated": 0, "unchanged": 2, "ignored": 0}

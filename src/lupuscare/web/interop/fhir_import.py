@@ -170,8 +170,10 @@ def _patients(actor: Actor, parsed: Parsed, identifier_system: str | None, summa
                 summary.add("Patient", "updated" if set(changes) - {"weight_kg", "sle_diagnosis_date"}
                             else "unchanged")
             changed = "created" if created else "updated"
-            if p.weight_path:
+            if p.weight_path:  # the latest weight may change the record; earlier ones do not
                 summary.add("Observation", changed if "weight_kg" in changes else "unchanged")
+                for _ in range(p.weights - 1):
+                    summary.add("Observation", "unchanged")
             if p.sle_path:
                 summary.add("Condition", changed if "sle_diagnosis_date" in changes else "unchanged")
         except RecordInvalid as exc:

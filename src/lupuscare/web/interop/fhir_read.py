@@ -74,6 +74,7 @@ class PatientIn:
     weight_kg: float | None = None
     weight_at: dt.datetime | dt.date | None = None
     weight_path: str = ""
+    weights: int = 0  # body-weight Observations read (the latest is stored)
     sle_diagnosis_date: dt.date | None = None
     sle_path: str = ""
 
@@ -339,7 +340,7 @@ def _observation(e: _Entry, ctx: _Context, parsed: Parsed) -> None:
                 patient.weight_at is None or _sort_key(when) >= _sort_key(patient.weight_at))):
             patient.weight_kg, patient.weight_at = value * factor, when
             patient.weight_path = e.path("valueQuantity.value")
-        parsed.counts["weight"] = parsed.counts.get("weight", 0) + 1
+        patient.weights += 1
         return
     low = high = None
     if m.referenceRange:
