@@ -42,6 +42,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/labs/new/", record_views.lab_create, name="lab-create"),
     path("me/", record_views.me, name="me"),
     path("api/", api.urls),
+    path("fhir/", include("lupuscare.web.interop.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static("lupuscare/favicon.svg")), name="favicon"),

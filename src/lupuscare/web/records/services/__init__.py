@@ -27,12 +27,12 @@ from .medications import (
     start_medication,
     stop_medication,
 )
-from .patients import update_patient
+from .patients import create_patient, update_patient
 from .visits import amend_visit, new_visit, record_visit
 
 __all__ = [
     "NON_FIELD", "SOURCES", "Actor", "RecordInvalid", "amend_damage", "amend_lab",
-    "amend_medication", "amend_visit", "change_dose", "classify", "new_course", "new_damage",
+    "amend_medication", "amend_visit", "change_dose", "classify", "create_patient", "new_course", "new_damage",
     "new_lab", "new_visit", "record_biopsy", "record_classification", "record_contraception",
     "record_damage", "record_diary_entry", "record_eye_exam", "record_lab", "record_labs",
     "record_visit", "retract_damage", "retract_lab", "retract_medication", "start_medication",

@@ -9,6 +9,23 @@ from lupuscare.web.records.models import AuditAction, Patient
 from .base import Actor, RecordInvalid, consequences, history_reason, validated
 
 CLINICAL_FIELDS = ("birth_date", "sex", "weight_kg", "sle_diagnosis_date", "can_become_pregnant")
+NEW_PATIENT_FIELDS = ("identifier", "given_name", "family_name", *CLINICAL_FIELDS)
+
+
+@transaction.atomic
+def create_patient(actor: Actor, **fields) -> Patient:
+    """Register a patient (an import that brings one the record does not hold yet): validated,
+    saved, audited. A new patient has no visits, so nothing is re-scored."""
+    unknown = set(fields) - set(NEW_PATIENT_FIELDS)
+    if unknown:
+        raise RecordInvalid({f: ["is not a field of a new patient"] for f in sorted(unknown)})
+    patient = Patient(**fields)
+    validated(patient, exclude=("user", "care_team"))
+    if Patient.objects.filter(identifier=patient.identifier).exists():
+        raise RecordInvalid.one("identifier", "a patient with this identifier already exists")
+    patient.save()
+    actor.audit(patient, AuditAction.CREATE, patient)
+    return patient
 
 
 @transaction.atomic

@@ -1,0 +1,1 @@
+"""Fixtures for the FHIR tests: ``world`` comes from tests/fixtures/world.py."""
