@@ -57,7 +57,9 @@ def _pg_admin(sql: str) -> None:
 
 
 def _scratch_pg(suffix: str) -> str:
-    name = (urlsplit(PG_URL).path.lstrip("/") or "lupuscare") + suffix
+    # one scratch database per xdist worker, so parallel runs never share one
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = (urlsplit(PG_URL).path.lstrip("/") or "lupuscare") + suffix + (f"_{worker}" if worker else "")
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
     _pg_admin(f'CREATE DATABASE "{name}"')
     return name

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 from hypothesis import HealthCheck, settings
@@ -54,6 +56,18 @@ def _signed_in(world) -> dict[str, str]:
 @pytest.fixture
 def session(world):
     return _signed_in(world)
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_per_test():
+    """The WSGI handler closes the database connection when a request finishes, as it should in
+    production; inside a test's transaction that would close it mid-test. Django's own test
+    client holds the signal back the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @schema.include(path_regex="^/api/patients").parametrize()
