@@ -25,7 +25,7 @@ app = typer.Typer(
 )
 
 # One module per sub-command group; each defines register(app).
-_COMMAND_MODULES = ("score", "alerts", "meta", "evidence", "demo", "server", "backup")
+_COMMAND_MODULES = ("score", "alerts", "meta", "evidence", "demo", "server", "backup", "jobs")
 
 for _name in _COMMAND_MODULES:
     import_module(f"lupuscare.cli.{_name}").register(app)
