@@ -236,8 +236,11 @@ HUEY = {
     "utc": True,
     "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
     **({"huey_class": "huey.RedisHuey", "url": REDIS_URL} if REDIS_URL else
-       {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}),
+       {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue" / "jobs.sqlite3")}),
 }
+if not REDIS_URL:
+    with contextlib.suppress(OSError):
+        (DATA_DIR / "queue").mkdir(exist_ok=True)
 # The address emails link to (the inbox page), and who they come from.
 SITE_URL = os.environ.get("LUPUSCARE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("LUPUSCARE_EMAIL_FROM", "lupuscare <lupuscare@localhost>")
