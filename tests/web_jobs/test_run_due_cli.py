@@ -52,3 +52,15 @@ def test_as_of_a_date_is_the_end_of_that_day_and_an_offset_is_kept():
     assert parse_as_of("2026-04-13") == dt.datetime(2026, 4, 13, 23, 59, 59, tzinfo=dt.UTC)
     assert parse_as_of("2026-04-13T08:00+02:00").utcoffset() == dt.timedelta(hours=2)
     assert parse_as_of(None) is None
+
+
+def test_the_worker_refuses_a_bad_setting_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LUPUSCARE_DATA_DIR": str(tmp_path), "LUPUSCARE_NIGHTLY_HOUR": "25"}
+    r = subprocess.run([sys.executable, "-m", "lupuscare.cli", "worker"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr == "error: LUPUSCARE_NIGHTLY_HOUR must be an hour from 0 to 23\n"

@@ -278,3 +278,5 @@ LOGGING = {
     "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LUPUSCARE_LOG_LEVEL", "WARNING")},
 }
+# The worker's own handler prints Huey's log (`run_huey`); not a second time through the root.
+LOGGING["loggers"]["huey"] = {"propagate": False}
