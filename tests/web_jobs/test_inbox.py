@@ -70,3 +70,10 @@ def test_staff_have_no_reminder_fields(world, clinician):
 
 def test_anonymous_is_sent_to_sign_in():
     assert Client().get(INBOX).status_code == 302
+
+
+def test_every_role_has_the_inbox_in_its_menu():
+    from lupuscare.web.navigation import MENU, links_for
+
+    for role in MENU:
+        assert ("Notifications", INBOX) in links_for(role), role

@@ -270,3 +270,16 @@ def test_running_the_whole_pass_twice_sends_nothing_the_second_time(infused, wor
     second = schedules.run_due(at(2026, 4, 13))
     assert (Notification.objects.count(), len(mail.outbox)) == (count, emails)
     assert first != second
+
+
+def test_the_demo_ends_with_the_nightly_work_done(settings):
+    """``lupuscare demo`` scores every visit and stores the alerts as it loads
+    (``records.services.bulk.consequences_of_import``): the first nightly pass finds nothing left
+    to score, so the first dashboard is complete without waiting for the night."""
+    from lupuscare.demo.load import load_demo
+
+    settings.LUPUSCARE_NIGHTLY_HOUR = 0
+    summary = load_demo(4, 1, as_of=dt.date(2026, 4, 1))
+    assert summary.counts
+    result = schedules.nightly(at(2026, 4, 1, 3))
+    assert result["patients_refreshed"] >= 4 and result["visits_scored"] == 0
