@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 INBOX, PREFS = "/jobs/notifications/", "/jobs/notifications/preferences/"
 
 
-def _note(user, key="k1", title="Urgent alert for patient MRN-ALPHA-0001"):
+def _note(user, key="k1", title="Urgent alert for patient MRN-ALPHA-0001", patient=None):
     return Notification.objects.create(recipient=user, kind=Kind.URGENT_ALERT, key=key,
+                                       patient=patient,
                                        title=title, body="Proteinuria doubled",
                                        link="/patients/1/", created_at=timezone.now())
 
@@ -25,6 +26,17 @@ def test_the_inbox_lists_only_ones_own_and_get_writes_nothing(world, clinician):
     assert "MRN-ALPHA-0001" in body and "MRN-BRAVO-0002" not in body and "1 unread" in body
     mine.refresh_from_db()
     assert mine.read_at is None
+
+
+def test_the_inbox_audits_the_patients_its_messages_name(world, clinician):
+    from lupuscare.web.records.models import AuditEvent
+
+    _note(world.clinician_a, patient=world.patient_a)
+    _note(world.clinician_a, "k2", title="Your account")
+    clinician.get(INBOX)
+    event = AuditEvent.objects.filter(path=INBOX).latest("id")
+    assert (event.action, event.patient_ids, event.user) == ("read", [world.patient_a.pk],
+                                                             world.clinician_a)
 
 
 def test_post_marks_one_read_and_another_users_notification_is_404(world, clinician):

@@ -50,6 +50,7 @@ def test_a_follow_up_visit_is_announced_the_day_its_window_opens_and_once(infuse
     for user in (world.coordinator, world.clinician_a):
         [n] = sent(Kind.FOLLOW_UP_DUE, user)
         assert n.key == f"visit:{infused.pk}:week 1:due" and "MRN-ALPHA-0001" in n.title
+        assert n.patient == world.patient_a
     assert sent(Kind.FOLLOW_UP_DUE, world.clinician_b) == []  # not their patient
     emails = len(mail.outbox)
     schedules.run_due(at(2026, 3, 25, 18))

@@ -38,6 +38,9 @@ class Notification(models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                   related_name="notifications")
     kind = models.CharField(max_length=32, choices=Kind.choices)
+    patient = models.ForeignKey("records.Patient", on_delete=models.CASCADE, null=True,
+                                blank=True, related_name="+",
+                                help_text="the patient it is about (the inbox audits its reads)")
     key = models.CharField(max_length=200, help_text="what and when, e.g. ae:12:day5")
     title = models.CharField(max_length=200)
     body = models.TextField(help_text="what the inbox shows (signed-in users only)")

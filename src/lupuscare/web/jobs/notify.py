@@ -34,7 +34,7 @@ def preference_of(user) -> Preference:
 
 
 def deliver(user, kind: Kind, key: str, title: str, body: str, link: str,
-            now: dt.datetime) -> Notification | None:
+            now: dt.datetime, patient=None) -> Notification | None:
     """The new notification, or None when it was already sent (or the user muted its kind)."""
     if not user.is_active:
         return None
@@ -48,6 +48,7 @@ def deliver(user, kind: Kind, key: str, title: str, body: str, link: str,
             n, created = Notification.objects.get_or_create(
                 kind=kind, recipient=user, key=key,
                 defaults={"title": title[:200], "body": body, "link": link, "created_at": now,
+                          "patient": patient,
                           "email_status": EmailStatus.PENDING if wants_email
                           else EmailStatus.NONE})
     except IntegrityError:  # another worker created it between our read and write

@@ -54,8 +54,8 @@ def programme_staff(patient: Patient) -> list[User]:
 
 
 def _send_all(users: Iterable[User], kind: Kind, key: str, title: str, body: str, link: str,
-              now: dt.datetime) -> int:
-    return sum(deliver(u, kind, key, title, body, link, now) is not None for u in users)
+              now: dt.datetime, patient: Patient) -> int:
+    return sum(deliver(u, kind, key, title, body, link, now, patient) is not None for u in users)
 
 
 # --- nightly ----------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def notify_urgent_alert(alert: ClinicAlert, now: dt.datetime) -> int:
     p = alert.patient
     return _send_all(care_team_of(p), Kind.URGENT_ALERT, f"alert:{alert.pk}",
                      f"Urgent alert for patient {p.identifier}", alert.message,
-                     reverse("patient-detail", args=[p.pk]), now)
+                     reverse("patient-detail", args=[p.pk]), now, p)
 
 
 def notify_red_flag(notice: RedFlagNotice, now: dt.datetime) -> int:
@@ -105,7 +105,7 @@ def notify_red_flag(notice: RedFlagNotice, now: dt.datetime) -> int:
     return _send_all(care_team_of(p), Kind.RED_FLAG, f"red-flag:{notice.pk}",
                      f"Diary red flag from patient {p.identifier} ({notice.local_date})",
                      "Reported: " + "; ".join(notice.signs) + ".",
-                     reverse("diary:patient-diary", args=[p.pk]), now)
+                     reverse("diary:patient-diary", args=[p.pk]), now, p)
 
 
 def sweep_urgent(now: dt.datetime) -> dict:
@@ -140,7 +140,7 @@ def follow_ups(now: dt.datetime) -> dict:
                 f"({enrolment.programme.name})",
                 f"Window {v.window_start} to {v.window_end}"
                 + (" has closed without a recorded visit." if late else "."),
-                reverse("celltherapy:patient", args=[p.pk]), now)
+                reverse("celltherapy:patient", args=[p.pk]), now, p)
             if late:
                 overdue += n
             else:
@@ -164,13 +164,13 @@ def ae_clocks(now: dt.datetime) -> dict:
                 programme_staff(p), Kind.AE_REPORT_OVERDUE, f"ae:{ae.pk}:overdue",
                 f"Expedited report overdue for patient {p.identifier}",
                 f"{ae.term}: the {length}-day report was due on {ae.report_due} and is not "
-                "marked submitted.", link, now)
+                "marked submitted.", link, now, p)
         elif (on - day0).days >= AE_REMINDER_DAY.get(length, length):
             reminders += _send_all(
                 programme_staff(p), Kind.AE_REPORT_DUE, f"ae:{ae.pk}:day{AE_REMINDER_DAY.get(length)}",
                 f"Expedited report due {ae.report_due} for patient {p.identifier}",
                 f"{ae.term}: day {(on - day0).days} of {length} since the sponsor's first "
-                f"knowledge on {day0}; the report is due on {ae.report_due}.", link, now)
+                f"knowledge on {day0}; the report is due on {ae.report_due}.", link, now, p)
     return {"job": "ae_clocks", "reminders": reminders, "overdue_notifications": overdue}
 
 
@@ -203,7 +203,7 @@ def diary_reminders(now: dt.datetime) -> dict:
                          f"{shifted}")
         sent += deliver(pref.user, Kind.DIARY_REMINDER, day.isoformat(),
                         "Time for your daily check-in", body, reverse("diary:checkin"),
-                        now) is not None
+                        now, patient) is not None
     return {"job": "diary_reminders", "sent": sent, "notes": notes}
 
 
@@ -224,7 +224,7 @@ def checkin_nudges(now: dt.datetime) -> dict:
                         "We have not heard from you for a while",
                         f"Your last check-in was {(day - since).days} days ago. A short check-in "
                         "keeps your record and your care team up to date.",
-                        reverse("diary:checkin"), now) is not None
+                        reverse("diary:checkin"), now, pref.user.patient) is not None
     return {"job": "checkin_nudges", "sent": sent}
 
 

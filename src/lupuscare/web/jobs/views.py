@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from lupuscare.errors import InputError
+from lupuscare.web.records import audit
+from lupuscare.web.records.models import AuditAction
 
 from .forms import PreferenceForm
 from .models import Notification
@@ -39,6 +41,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
             own.filter(pk=pk, read_at__isnull=True).update(read_at=timezone.now())
         return redirect("jobs:inbox")
     rows = list(own.order_by("read_at", "-created_at", "-id")[:PAGE])
+    # The messages name patients: a read of each patient shown, as the list pages record it.
+    audit.record(request, None, AuditAction.READ,
+                 patient_ids=sorted({n.patient_id for n in rows if n.patient_id}))
     return render(request, "jobs/inbox.html", {
         "rows": rows, "unread": own.filter(read_at__isnull=True).count()})
 
