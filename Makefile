@@ -23,10 +23,15 @@ $(STAMP): pyproject.toml requirements/constraints.txt
 
 install: $(STAMP)
 
+# The job queue's worker runs beside the web server (SQLite queue under var/, no extra server) and
+# is stopped when serve exits; `jobs run-due` first sends what the demo's clocks already say is due.
 run: install
 	$(BIN)/lupuscare manage migrate --noinput
 	$(BIN)/lupuscare demo --patients $(PATIENTS) --seed $(SEED)
-	$(BIN)/lupuscare serve --host $(HOST) --port $(PORT)
+	$(BIN)/lupuscare jobs run-due
+	$(BIN)/lupuscare worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/lupuscare serve --host $(HOST) --port $(PORT)
 
 demo: install
 	$(BIN)/lupuscare manage migrate --noinput

@@ -26,7 +26,7 @@ app = typer.Typer(
 
 # One module per sub-command group; each defines register(app).
 _COMMAND_MODULES = ("score", "alerts", "meta", "evidence", "demo", "server", "backup", "rescore",
-                    "fhir")
+                    "fhir", "jobs")
 
 for _name in _COMMAND_MODULES:
     import_module(f"lupuscare.cli.{_name}").register(app)

@@ -384,7 +384,8 @@ class _Loader:
             loader(self.cohort, patient_ids)
 
     def _user(self, username: str, role: str, first: str, last: str, *, login: bool) -> object:
-        user = self.User(username=username, role=role, first_name=first, last_name=last)
+        user = self.User(username=username, role=role, first_name=first, last_name=last,
+                         email=f"{username}@demo.invalid")  # RFC 2606: never delivered
         if login:
             user.password = self.password_hash
         else:

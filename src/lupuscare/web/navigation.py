@@ -17,6 +17,8 @@ MENU: dict[str, tuple[tuple[str, str], ...]] = {
     "coordinator": (("Cell therapy", "celltherapy:board"), ("Evidence", "evidence:page")),
     "admin": (("Administration", "admin:index"), ("Evidence", "evidence:page")),
 }
+# Everyone signed in has an inbox (lupuscare.web.jobs), last in the menu.
+MENU = {role: (*links, ("Notifications", "jobs:inbox")) for role, links in MENU.items()}
 
 
 def links_for(role: str) -> list[tuple[str, str]]:

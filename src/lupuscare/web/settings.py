@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "lupuscare.web.clinic",
     "lupuscare.web.celltherapy",
     "lupuscare.web.evidence",
+    "huey.contrib.djhuey",
+    "lupuscare.web.jobs",
 ]
 if (BASE_DIR / "demo" / "apps.py").exists():  # the demo cohort's app, when its engineer adds one
     INSTALLED_APPS.append("lupuscare.web.demo")
@@ -222,6 +224,51 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # larger files are spooled to a tempo
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
+# --- jobs and notifications (docs/jobs.md) ----------------------------------------------------
+# Huey: SQLite storage under the data dir by default (no extra server for `make run`), Redis when
+# LUPUSCARE_REDIS_URL is set (several machines). Never "immediate" here (djhuey would follow DEBUG):
+# a task goes through the queue; tests switch the queue to immediate mode themselves.
+REDIS_URL = os.environ.get("LUPUSCARE_REDIS_URL", "")
+HUEY = {
+    "name": "lupuscare",
+    "immediate": False,
+    "results": False,
+    "utc": True,
+    "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
+    **({"huey_class": "huey.RedisHuey", "url": REDIS_URL} if REDIS_URL else
+       {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue" / "jobs.sqlite3")}),
+}
+if not REDIS_URL:
+    with contextlib.suppress(OSError):
+        (DATA_DIR / "queue").mkdir(exist_ok=True)
+# The address emails link to (the inbox page), and who they come from.
+SITE_URL = os.environ.get("LUPUSCARE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("LUPUSCARE_EMAIL_FROM", "lupuscare <lupuscare@localhost>")
+if os.environ.get("LUPUSCARE_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["LUPUSCARE_EMAIL_HOST"]
+    try:
+        EMAIL_PORT = int(os.environ.get("LUPUSCARE_EMAIL_PORT", "587"))
+    except ValueError as exc:
+        raise ImproperlyConfigured("LUPUSCARE_EMAIL_PORT must be a port number") from exc
+    EMAIL_HOST_USER = os.environ.get("LUPUSCARE_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("LUPUSCARE_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("LUPUSCARE_EMAIL_TLS", "1") == "1"
+    EMAIL_USE_SSL = os.environ.get("LUPUSCARE_EMAIL_SSL", "0") == "1"
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("LUPUSCARE_EMAIL_TLS and LUPUSCARE_EMAIL_SSL exclude each other")
+    EMAIL_TIMEOUT = 30
+else:  # the demo: every email is a file under the data dir, so you can read what was sent
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "sent-email")
+# The hour (UTC) of the nightly scoring and alert refresh.
+try:
+    LUPUSCARE_NIGHTLY_HOUR = int(os.environ.get("LUPUSCARE_NIGHTLY_HOUR", "2"))
+except ValueError as exc:
+    raise ImproperlyConfigured("LUPUSCARE_NIGHTLY_HOUR must be an hour from 0 to 23") from exc
+if not 0 <= LUPUSCARE_NIGHTLY_HOUR <= 23:
+    raise ImproperlyConfigured("LUPUSCARE_NIGHTLY_HOUR must be an hour from 0 to 23")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -231,3 +278,5 @@ LOGGING = {
     "loggers": {"django.request": {"filters": ["refusal_without_traceback"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LUPUSCARE_LOG_LEVEL", "WARNING")},
 }
+# The worker's own handler prints Huey's log (`run_huey`); not a second time through the root.
+LOGGING["loggers"]["huey"] = {"propagate": False}

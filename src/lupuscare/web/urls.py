@@ -48,7 +48,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("lupuscare/favicon.svg")), name="favicon"),
 ]
 
-MOUNTED_APPS = ("clinic", "diary", "celltherapy", "evidence")
+MOUNTED_APPS = ("clinic", "diary", "celltherapy", "evidence", "jobs")
 for _app in MOUNTED_APPS:
     if find_spec(f"lupuscare.web.{_app}.urls") is not None:
         urlpatterns.append(path(f"{_app}/", include(f"lupuscare.web.{_app}.urls")))
