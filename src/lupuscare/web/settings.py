@@ -76,13 +76,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor passed
-    # staff idle expiry and the second-factor requirement (docs/accounts.md)
-    "lupuscare.web.accounts.middleware.SignInPolicyMiddleware",
     # before any view or CSRF check reads the body; after authentication, so the page renders
     "lupuscare.web.middleware.UploadLimitMiddleware",
     "lupuscare.web.middleware.NoStoreMiddleware",
     "lupuscare.web.middleware.AuditRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # staff idle expiry and the second-factor requirement (docs/accounts.md); after messages, so it can say why
+    "lupuscare.web.accounts.middleware.SignInPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "lupuscare.web.middleware.AdminInlineStyleMiddleware",

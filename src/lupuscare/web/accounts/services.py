@@ -252,7 +252,6 @@ def activate_totp(request: HttpRequest, key: str, code: str) -> tuple[TOTPDevice
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         device = unsaved_device(user, key)
-        device.last_t = TOTP(bytes.fromhex(key), step=30, t0=0, digits=6).t()  # no replay
         device.save()
         codes = _recovery_codes(user)
         event(request, AuditAction.CREATE, "auth.mfa", user.pk)
