@@ -11,6 +11,7 @@ from io import BytesIO
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
@@ -53,6 +54,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if role == Role.COORDINATOR and links_for(role):
         return redirect(links_for(role)[0][1])  # the cell-therapy board, when that app is mounted
     return render(request, "accounts/home.html")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset confirmation, plus an audit row when the new password is set."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.event(self.request, AuditAction.UPDATE, "auth.password_reset", self.user.pk)
+        return response
 
 
 # --- invitations -------------------------------------------------------------------------------
