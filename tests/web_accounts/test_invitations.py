@@ -219,3 +219,22 @@ class TestCareTeams:
         assert response.status_code == 400
         assert not world.team_a.members.filter(pk=world.patient_a.user.pk).exists()
 
+
+
+class BrokenBackend:
+    """An email backend whose server is down."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("no mail server")
+
+
+@pytest.mark.django_db
+def test_unsendable_email_saves_nothing(clinician, unlinked, settings):
+    settings.EMAIL_BACKEND = "web_accounts.test_invitations.BrokenBackend"
+    response = _invite(clinician, unlinked)
+    assert response.status_code == 400
+    assert "could not be sent" in response.content.decode()
+    assert Invitation.objects.count() == 0

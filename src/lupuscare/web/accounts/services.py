@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import smtplib
 import time
 from dataclasses import dataclass
 
@@ -102,7 +103,13 @@ def _create(request: HttpRequest, *, email: str, role: str, care_team: CareTeam 
             expires_at=timezone.now() + dt.timedelta(hours=hours))
         event(request, AuditAction.CREATE, "accounts.invitation", invitation.pk, patient)
         # Inside the transaction: an email that cannot be sent leaves no invitation behind.
-        link = _send(request, invitation, token)
+        try:
+            link = _send(request, invitation, token)
+        except (OSError, smtplib.SMTPException) as exc:
+            transaction.set_rollback(True)
+            raise AccountRefused.one(
+                "email", f"the invitation email could not be sent ({exc.__class__.__name__}); "
+                "nothing was saved: check the email settings and try again") from exc
     return Sent(invitation, link)
 
 
