@@ -89,7 +89,7 @@ class TestRequiredForStaff:
                           {"code": totp_code(key, at=time.time() + 30), "next": "/patients/"})
         assert done.status_code == 302 and done["Location"] == "/patients/"
         assert fresh.get("/patients/").status_code == 200
-        assert ("create", "auth.mfa_verify") in audit_kinds(user=world.clinician_a)
+        assert ("signin", "auth.mfa_verify") in audit_kinds(user=world.clinician_a)
 
     def test_a_required_factor_cannot_be_removed(self, world: World):
         client = _password_login("dr_in_team")
@@ -133,7 +133,7 @@ class TestCodes:
         again = _password_login("dr_in_team")
         reused = again.post("/accounts/mfa/verify/", {"code": codes[0]})
         assert reused.status_code == 400 and b"works only once" in reused.content
-        assert ("create", "auth.mfa_recovery") in audit_kinds(user=world.clinician_a)
+        assert ("signin", "auth.mfa_recovery") in audit_kinds(user=world.clinician_a)
 
     def test_patient_may_opt_in_and_out(self, world: World):
         client = _password_login(world.patient_a.user.username)
@@ -182,7 +182,7 @@ class TestIdleExpiry:
         response = client.get("/patients/")
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
         assert client.get("/patients/").status_code == 302  # the session is gone
-        assert ("delete", "auth.session_expired") in audit_kinds(user=world.clinician_a)
+        assert ("signout", "auth.session_expired") in audit_kinds(user=world.clinician_a)
 
     def test_patients_keep_their_session(self, world: World):
         client = _password_login(world.patient_a.user.username)
@@ -196,6 +196,6 @@ def test_sign_in_and_failure_are_audited(world: World):
     failed = AuditEvent.objects.get(action="denied", object_type="auth.signin")
     assert failed.object_id == "dr_in_team" and failed.status == 401 and failed.user_id is None
     client = _password_login("dr_in_team")
-    assert ("create", "auth.signin") in audit_kinds(user=world.clinician_a)
+    assert ("signin", "auth.signin") in audit_kinds(user=world.clinician_a)
     client.post("/accounts/logout/")
-    assert ("delete", "auth.signin") in audit_kinds(user=world.clinician_a)
+    assert ("signout", "auth.signin") in audit_kinds(user=world.clinician_a)

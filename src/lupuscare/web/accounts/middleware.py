@@ -9,6 +9,7 @@ password reset and static files answer.
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,9 +18,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from . import services
+from lupuscare.web.records.models import AuditAction
 
-LAST_SEEN = "lupuscare_last_seen"
+from . import services
+from .services import LAST_SEEN
+
 OPEN_PREFIXES = ("/static/", "/healthz", "/favicon.ico")
 OPEN_NAMES = ("mfa-verify", "mfa-setup", "logout", "login")
 
@@ -42,19 +45,19 @@ class SignInPolicyMiddleware:
             last = request.session.get(LAST_SEEN)
             idle = settings.LUPUSCARE_STAFF_IDLE_MINUTES * 60
             if last is not None and now - last > idle:
-                services.event(request, "delete", "auth.session_expired", user.pk)
+                services.event(request, AuditAction.SIGN_OUT, "auth.session_expired", user.pk)
                 logout(request)
                 messages.info(request, "You were signed out after a period of inactivity.")
-                return redirect(f"{reverse('login')}?next={request.path}")
-            if last is None or now - last > 30:  # write the session at most every 30 s
+                return redirect(f"{reverse('login')}?next={quote(request.path)}")
+            if last is None or now - last > 60:  # write the session at most once a minute
                 request.session[LAST_SEEN] = now
         if request.path.startswith(OPEN_PREFIXES) or request.path in {
                 reverse(name) for name in OPEN_NAMES}:
             return None
         if user.is_verified():
             return None
-        if services.has_mfa(user):
-            return redirect(f"{reverse('mfa-verify')}?next={request.get_full_path()}")
+        if services.session_has_mfa(request):
+            return redirect(f"{reverse('mfa-verify')}?next={quote(request.get_full_path())}")
         if services.mfa_required(user):
             return redirect("mfa-setup")
         return None

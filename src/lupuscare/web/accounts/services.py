@@ -2,10 +2,9 @@
 factors, and the audit rows for each sign-in event. Views parse and render; these functions check,
 write in one transaction and audit. A refusal raises ``AccountRefused`` naming the field.
 
-Audit rows use the log's existing actions with an ``object_type`` naming the event
-(``auth.signin``, ``auth.mfa``, ``accounts.invitation``...), so the hash chain and its readers
-need nothing new: a failure is ``denied``, a new sign-in or device ``create``, a removal
-``delete``.
+Audit rows name the event in ``object_type`` (``auth.signin``, ``auth.mfa``,
+``accounts.invitation``...): a sign-in step is ``signin``, its end ``signout``, a failure
+``denied``, a new device or invitation ``create``, a removal ``delete``.
 """
 
 from __future__ import annotations
@@ -38,6 +37,8 @@ from lupuscare.web.records.services import Actor, update_patient
 from .models import Invitation, Role, User
 
 STAFF_ROLES = frozenset({Role.CLINICIAN, Role.COORDINATOR, Role.ADMIN})
+LAST_SEEN = "lupuscare_last_seen"  # session: time of the last request (staff idle expiry)
+HAS_MFA = "lupuscare_has_mfa"  # session: whether the user has an authenticator
 NON_FIELD = "__all__"
 
 
@@ -220,6 +221,17 @@ def has_mfa(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def remember_mfa(request: HttpRequest, value: bool) -> None:
+    """Keep in the session whether this user has an authenticator (read on every request)."""
+    request.session[HAS_MFA] = value
+
+
+def session_has_mfa(request: HttpRequest) -> bool:
+    if HAS_MFA not in request.session:  # a session from before this was kept
+        remember_mfa(request, has_mfa(request.user))
+    return request.session[HAS_MFA]
+
+
 def new_totp_key() -> str:
     """A fresh TOTP secret (hex, as django-otp stores it); saved only once a code proves it."""
     from django_otp.util import random_hex
@@ -263,6 +275,7 @@ def activate_totp(request: HttpRequest, key: str, code: str) -> tuple[TOTPDevice
         codes = _recovery_codes(user)
         event(request, AuditAction.CREATE, "auth.mfa", user.pk)
     otp_login(request, device)
+    remember_mfa(request, True)
     return device, codes
 
 
@@ -288,7 +301,7 @@ def verify_second_factor(request: HttpRequest, code: str) -> None:
         event(request, AuditAction.DENIED, kind, user.pk)
         raise AccountRefused.one("code", "that code is not right (a recovery code works only once)")
     otp_login(request, device)
-    event(request, AuditAction.CREATE, kind, user.pk)
+    event(request, AuditAction.SIGN_IN, kind, user.pk)
 
 
 def new_recovery_codes(request: HttpRequest) -> list[str]:
@@ -308,6 +321,7 @@ def remove_mfa(request: HttpRequest) -> None:
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         event(request, AuditAction.DELETE, "auth.mfa", user.pk)
+    remember_mfa(request, False)
 
 
 def remaining_recovery_codes(user: User) -> int:
