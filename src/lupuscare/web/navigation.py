@@ -15,10 +15,17 @@ MENU: dict[str, tuple[tuple[str, str], ...]] = {
         ("Evidence", "evidence:page"),
     ),
     "coordinator": (("Cell therapy", "celltherapy:board"), ("Evidence", "evidence:page")),
-    "admin": (("Administration", "admin:index"), ("Evidence", "evidence:page")),
+    "admin": (
+        ("Administration", "admin:index"),
+        ("Care teams", "care-teams"),
+        ("Invite staff", "staff-invite"),
+        ("Evidence", "evidence:page"),
+    ),
 }
 # Everyone signed in has an inbox (lupuscare.web.jobs), last in the menu.
 MENU = {role: (*links, ("Notifications", "jobs:inbox")) for role, links in MENU.items()}
+# every role manages its own second factor (docs/accounts.md)
+MENU = {role: (*links, ("Sign-in security", "mfa-manage")) for role, links in MENU.items()}
 
 
 def links_for(role: str) -> list[tuple[str, str]]:

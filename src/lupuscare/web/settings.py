@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "django_htmx",
     "ninja",  # serves the API docs (Swagger UI) from its own static files, not a CDN
@@ -74,11 +77,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor passed
     # before any view or CSRF check reads the body; after authentication, so the page renders
     "lupuscare.web.middleware.UploadLimitMiddleware",
     "lupuscare.web.middleware.NoStoreMiddleware",
     "lupuscare.web.middleware.AuditRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # staff idle expiry and the second-factor requirement (docs/accounts.md); after messages, so it can say why
+    "lupuscare.web.accounts.middleware.SignInPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "lupuscare.web.middleware.AdminInlineStyleMiddleware",
@@ -155,6 +161,29 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Second factor (django-otp: TOTP devices, single-use recovery codes as static tokens). Required
+# of every staff role (clinician, coordinator, admin) in production; patients may opt in. The
+# demo leaves it optional; LUPUSCARE_MFA_REQUIRED=1 turns it on without production mode.
+LUPUSCARE_MFA_REQUIRED = os.environ.get("LUPUSCARE_MFA_REQUIRED", "1" if PRODUCTION else "0") == "1"
+OTP_TOTP_ISSUER = "lupuscare"
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after each wrong code (django-otp's throttling)
+OTP_STATIC_THROTTLE_FACTOR = 1
+LUPUSCARE_RECOVERY_CODES = 10
+try:
+    # A staff session ends after this many minutes without a request; patients keep the cookie age.
+    LUPUSCARE_STAFF_IDLE_MINUTES = int(os.environ.get("LUPUSCARE_STAFF_IDLE_MINUTES", "30"))
+    # How long an invitation link stays valid.
+    LUPUSCARE_INVITATION_HOURS = int(os.environ.get("LUPUSCARE_INVITATION_HOURS", "72"))
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "LUPUSCARE_STAFF_IDLE_MINUTES and LUPUSCARE_INVITATION_HOURS must be whole numbers") from exc
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # a reset link lasts three hours
+# Invitation and password-reset emails. The demo writes them to files under the data dir.
+EMAIL_BACKEND = os.environ.get(
+    "LUPUSCARE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("LUPUSCARE_FROM_EMAIL", "lupuscare <noreply@localhost>")
 
 # --- cookies, transport, headers -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

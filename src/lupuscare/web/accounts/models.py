@@ -53,3 +53,37 @@ class User(AbstractUser):
         elif not self.is_superuser:
             self.is_staff = False
         super().save(*args, **kwargs)
+
+
+class Invitation(models.Model):
+    """A one-time link that brings a person in: a patient (linked to their existing record) or a
+    staff member (with a role and, for a clinician, a care team). Only the SHA-256 of the token is
+    kept, so the table cannot be used to sign in; ``accepted_at`` makes the link single-use."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices)
+    care_team = models.ForeignKey(
+        "records.CareTeam", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    patient = models.ForeignKey(
+        "records.Patient", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="invitations_sent")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="invitation",
+        help_text="The account created when the invitation was accepted.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="patient") | models.Q(patient__isnull=False),
+                name="patient_invitation_names_a_patient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role})"

@@ -26,6 +26,9 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", "Update"
     DELETE = "delete", "Delete"
     DENIED = "denied", "Refused (403/404)"
+    # an account's sign-in steps (password, second factor) and its end (docs/accounts.md)
+    SIGN_IN = "signin", "Signed in"
+    SIGN_OUT = "signout", "Signed out"
 
 
 class AuditQuerySet(models.QuerySet):
