@@ -180,10 +180,8 @@ except ValueError as exc:
         "LUPUSCARE_STAFF_IDLE_MINUTES and LUPUSCARE_INVITATION_HOURS must be whole numbers") from exc
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # a reset link lasts three hours
 # Invitation and password-reset emails. The demo writes them to files under the data dir.
-EMAIL_BACKEND = os.environ.get(
-    "LUPUSCARE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = DATA_DIR / "mail"
-DEFAULT_FROM_EMAIL = os.environ.get("LUPUSCARE_FROM_EMAIL", "lupuscare <noreply@localhost>")
+# Email (invitations, password reset, notifications): one configuration, in the jobs block
+# below (a file backend under the data dir by default, SMTP from LUPUSCARE_EMAIL_*).
 
 # --- cookies, transport, headers -------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
