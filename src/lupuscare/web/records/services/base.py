@@ -126,6 +126,28 @@ def now() -> dt.datetime:
     return timezone.now()
 
 
+def amend(actor: Actor, model, obj, *, reason: str, changes: dict, fields: Iterable[str],
+          label: str, validate, span, prepare=lambda name, value: value):
+    """Correct a record (the part every correction shares): the reason is required and kept in
+    the row's history, only ``fields`` may change, the record's validator runs, and the visits
+    its old and new spans reach are re-scored. Call inside the service's transaction."""
+    if not (reason or "").strip():
+        raise RecordInvalid.one("reason", f"say why the {label} is corrected (required)")
+    obj = model.objects.select_for_update().get(pk=obj.pk)
+    before = span(obj)
+    allowed = set(fields)
+    for name, value in changes.items():
+        if name not in allowed:
+            raise RecordInvalid.one(name, f"is not a {label} field that can be corrected")
+        setattr(obj, name, prepare(name, value))
+    validate(obj)
+    history_reason(obj, f"corrected: {reason.strip()}")
+    obj.save()
+    actor.audit(obj.patient, AuditAction.UPDATE, obj)
+    consequences(actor, obj.patient, [before, span(obj)])
+    return obj
+
+
 def retract(actor: Actor, model, obj, reason: str):
     """Mark ``obj`` retracted (the part every retractable record shares); the caller re-scores."""
     reason = (reason or "").strip()
@@ -144,4 +166,4 @@ def retract(actor: Actor, model, obj, reason: str):
 
 
 __all__ = ["NON_FIELD", "Actor", "AuditAction", "RecordInvalid", "Span", "consequences",
-           "history_reason", "retract", "validated"]
+           "amend", "history_reason", "retract", "validated"]

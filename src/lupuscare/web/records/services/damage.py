@@ -6,7 +6,7 @@ from django.db import transaction
 
 from lupuscare.web.records.models import AuditAction, DamageItem, Patient
 
-from .base import Actor, RecordInvalid, Span, consequences, history_reason, retract
+from .base import Actor, RecordInvalid, Span, amend, consequences, retract
 from .validation import validate_damage
 
 DAMAGE_FIELDS = ("item", "onset", "count", "notes")
@@ -37,20 +37,8 @@ def record_damage(actor: Actor, patient: Patient, **fields) -> DamageItem:
 
 @transaction.atomic
 def amend_damage(actor: Actor, item: DamageItem, *, reason: str, **changes) -> DamageItem:
-    if not (reason or "").strip():
-        raise RecordInvalid.one("reason", "say why the damage item is corrected (required)")
-    item = DamageItem.objects.select_for_update().get(pk=item.pk)
-    before = damage_span(item)
-    for name, value in changes.items():
-        if name not in DAMAGE_FIELDS:
-            raise RecordInvalid.one(name, "is not a damage item field that can be corrected")
-        setattr(item, name, value)
-    validate_damage(item)
-    history_reason(item, f"corrected: {reason.strip()}")
-    item.save()
-    actor.audit(item.patient, AuditAction.UPDATE, item)
-    consequences(actor, item.patient, [before, damage_span(item)])
-    return item
+    return amend(actor, DamageItem, item, reason=reason, changes=changes, fields=DAMAGE_FIELDS,
+                 label="damage item", validate=validate_damage, span=damage_span)
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from simple_history.utils import bulk_create_with_history
 
 from lupuscare.web.records.models import AuditAction, LabResult, Patient
 
-from .base import Actor, RecordInvalid, Span, consequences, history_reason, retract
+from .base import Actor, RecordInvalid, Span, amend, consequences, retract
 from .validation import validate_lab
 
 # Where a result came from (the API and imports take only these).
@@ -83,20 +83,9 @@ def record_labs(actor: Actor, patient: Patient, labs: Sequence[LabResult]) -> li
 @transaction.atomic
 def amend_lab(actor: Actor, lab: LabResult, *, reason: str, **changes) -> LabResult:
     """Correct a result (e.g. a unit typed wrongly); the value before stays in its history."""
-    if not (reason or "").strip():
-        raise RecordInvalid.one("reason", "say why the result is corrected (required)")
-    lab = LabResult.objects.select_for_update().get(pk=lab.pk)
-    before = lab_span(lab)
-    for name, value in changes.items():
-        if name not in _LAB_FIELDS:
-            raise RecordInvalid.one(name, "is not a lab result field that can be corrected")
-        setattr(lab, name, _aware(value) if name == "collected_at" else value)
-    validate_lab(lab)
-    history_reason(lab, f"corrected: {reason.strip()}")
-    lab.save()
-    actor.audit(lab.patient, AuditAction.UPDATE, lab)
-    consequences(actor, lab.patient, [before, lab_span(lab)])
-    return lab
+    return amend(actor, LabResult, lab, reason=reason, changes=changes, fields=_LAB_FIELDS,
+                 label="lab result", validate=validate_lab, span=lab_span,
+                 prepare=lambda name, value: _aware(value) if name == "collected_at" else value)
 
 
 @transaction.atomic

@@ -8,7 +8,16 @@ from django.db import transaction
 
 from lupuscare.web.records.models import AuditAction, MedicationCourse, Patient
 
-from .base import NON_FIELD, Actor, RecordInvalid, Span, consequences, history_reason, retract
+from .base import (
+    NON_FIELD,
+    Actor,
+    RecordInvalid,
+    Span,
+    amend,
+    consequences,
+    history_reason,
+    retract,
+)
 from .validation import validate_course
 
 COURSE_FIELDS = ("drug", "daily_dose_mg", "schedule", "route", "pulse", "start", "stop", "reason",
@@ -89,20 +98,9 @@ def stop_medication(actor: Actor, course: MedicationCourse, *, stop: dt.date, re
 def amend_medication(actor: Actor, course: MedicationCourse, *, reason: str, **changes
                      ) -> MedicationCourse:
     """Correct a course as recorded (a wrong start date, dose or drug)."""
-    if not (reason or "").strip():
-        raise RecordInvalid.one("reason", "say why the course is corrected (required)")
-    course = MedicationCourse.objects.select_for_update().get(pk=course.pk)
-    before = course_span(course)
-    for name, value in changes.items():
-        if name not in COURSE_FIELDS:
-            raise RecordInvalid.one(name, "is not a medicine course field that can be corrected")
-        setattr(course, name, value)
-    validate_course(course)
-    history_reason(course, f"corrected: {reason.strip()}")
-    course.save()
-    actor.audit(course.patient, AuditAction.UPDATE, course)
-    consequences(actor, course.patient, [before, course_span(course)])
-    return course
+    return amend(actor, MedicationCourse, course, reason=reason, changes=changes,
+                 fields=COURSE_FIELDS, label="medicine course", validate=validate_course,
+                 span=course_span)
 
 
 @transaction.atomic
