@@ -12,6 +12,7 @@ from ninja import Schema
 from pydantic import StrictBool, StrictFloat, StrictInt
 
 from lupuscare.web.records.models.clinical import DEFAULT_WINDOW_DAYS
+from lupuscare.web.records.services.labs import API_SOURCES
 
 
 class CareTeamOut(Schema):
@@ -80,7 +81,7 @@ class LabIn(Schema):
     low: StrictFloat | None = None
     high: StrictFloat | None = None
     collected_at: dt.datetime
-    source: Literal["api", "import", "fhir", "manual"] = "api"
+    source: Literal[API_SOURCES] = "api"  # services.labs.API_SOURCES
 
 
 class MedicationIn(Schema):

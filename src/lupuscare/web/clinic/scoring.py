@@ -8,7 +8,6 @@ what is stored. Writes reach ``rescore_affected`` through the record services
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +21,7 @@ from lupuscare.instruments.result import InstrumentResult
 from lupuscare.web import seam
 from lupuscare.web.records.models import Assessment, Patient
 from lupuscare.web.records.models.clinical import WINDOW_DAYS_CHOICES
+from lupuscare.web.records.services.base import Span
 from lupuscare.web.seam import PatientRecord
 
 from .models import StoredScore
@@ -83,8 +83,6 @@ def store_scores(assessment: Assessment, user=None, document: dict[str, Any] | N
     return stored
 
 
-# A span of visit dates a change can reach: (first, last), last None for open-ended.
-Span = tuple[dt.date, dt.date | None]
 
 
 @transaction.atomic

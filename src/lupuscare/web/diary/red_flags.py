@@ -11,8 +11,8 @@ the core rule decides. What counts as a reported fever is the core's
 deliberately leaves out labs, so a lab value the rules cannot read never stops the patient's
 warning.
 
-The clinician alert is the clinic's own ``ClinicAlert``, opened through its public
-``refresh_alerts_or_error``; this module also keeps a ``RedFlagNotice`` (what the patient was told,
+The clinician alert is the clinic's own ``ClinicAlert``, opened by the entry's write through the
+record services; this module also keeps a ``RedFlagNotice`` (what the patient was told,
 kept if the diary is later deleted, listed on the care team's diary page even when the clinic's
 rules could not run) and writes an audit event.
 """
@@ -20,7 +20,6 @@ rules could not run) and writes an audit event.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -36,7 +35,8 @@ from lupuscare.rules.red_flags import (
     rule_red_flag_shortness_of_breath,
 )
 from lupuscare.web import seam
-from lupuscare.web.clinic.alerts import refresh_alerts_or_error
+from lupuscare.web.clinic.alerts import LIVE
+from lupuscare.web.clinic.models import ClinicAlert
 from lupuscare.web.records import audit
 from lupuscare.web.records.models import AuditAction, DiaryEntry
 from lupuscare.web.records.models import MedicationCourse as CourseRow
@@ -72,7 +72,6 @@ URGENT_ADVICE = (
 )
 
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,16 +105,14 @@ def red_flags_of(entry: DiaryEntry) -> list[RedFlag]:
 
 
 def raise_alerts(request: HttpRequest, entry: DiaryEntry, flags: list[RedFlag]) -> RedFlagNotice | None:
-    """Open the clinician alerts for ``flags`` and keep a notice; nothing when there are none.
-
-    The clinic evaluates as of the later of its own date and the entry's local date, so an entry
-    from a time zone already on tomorrow's date is not ignored as "in the future"."""
+    """Keep a notice of ``flags`` linked to the clinician alerts they opened; nothing when there
+    are none. The alerts themselves were refreshed by the entry's own write
+    (``services.record_diary_entry``, as of the later of the clinic's date and the entry's, so an
+    entry from a time zone already on tomorrow is not "in the future"); if the rules could not
+    run there, the notice still reaches the care team's diary page."""
     if not flags:
         return None
-    today = max(timezone.localdate(), entry.local_date)
-    rows, error = refresh_alerts_or_error(entry.patient, today)
-    if error:  # the notice below still reaches the care team's diary page
-        log.error("red flag for patient %s: clinic alerts not refreshed: %s", entry.patient_id, error)
+    rows = ClinicAlert.objects.filter(patient=entry.patient, status__in=LIVE)
     codes = [f.code for f in flags]
     same = RedFlagNotice.objects.filter(entry=entry).order_by("-id").first()
     if same is not None and same.codes == codes:  # re-saved with the same signs: one notice

@@ -113,7 +113,7 @@ def consequences(actor: Actor, patient: Patient, spans: Iterable[Span], *,
     # clinic page says the rules could not run, naming the field.
     _rows, error = alerts.refresh_alerts_or_error(patient, today)
     if error:
-        log.error("patient %s: alerts not refreshed after a write via %s: %s",
+        log.error("patient %s: clinic alerts not refreshed after a write via %s: %s",
                   patient.pk, actor.via, error)
 
 

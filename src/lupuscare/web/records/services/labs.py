@@ -16,6 +16,8 @@ from .validation import validate_lab
 
 # Where a result came from (the API and imports take only these).
 SOURCES = ("manual", "import", "api", "demo", "fhir")
+# What a caller of the JSON API may name (the demo loader's mark is not theirs to set).
+API_SOURCES = tuple(s for s in SOURCES if s != "demo")
 _LAB_FIELDS = ("test", "loinc", "value", "unit", "low", "high", "collected_at")
 
 
